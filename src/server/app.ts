@@ -1,0 +1,214 @@
+import fs from "node:fs";
+import path from "node:path";
+import { sql } from "kysely";
+import pino, { type Logger } from "pino";
+import websocket from "@fastify/websocket";
+import multipart from "@fastify/multipart";
+import fastifyStatic from "@fastify/static";
+import swagger from "@fastify/swagger";
+import { jsonSchemaTransform } from "fastify-type-provider-zod";
+import type { AppConfig } from "./config.ts";
+import { openDatabase, type DbHandle } from "./platform/db.ts";
+import { migrateToLatest } from "./platform/migrate.ts";
+import { InProcessBus, type EventBus } from "./platform/bus.ts";
+import { createHttp, type Http } from "./platform/http.ts";
+import { createMetrics, type Metrics } from "./platform/metrics.ts";
+import { createAccounts, type Accounts } from "./accounts/service.ts";
+import { accountsRoutes } from "./accounts/routes.ts";
+import { createCatalog, type Catalog } from "./catalog/service.ts";
+import { catalogRoutes } from "./catalog/routes.ts";
+import { createShows, type Shows } from "./shows/service.ts";
+import { showsRoutes } from "./shows/routes.ts";
+import { createRoomService, type RoomService } from "./room/service.ts";
+import { createRealtime, type Realtime } from "./room/realtime.ts";
+import { roomRoutes } from "./room/routes.ts";
+import { createSandboxProvider, type PaymentProvider } from "./checkout/payments.ts";
+import { createOrders, type Orders } from "./checkout/orders.ts";
+import { createCheckout, type Checkout } from "./checkout/buy-now.ts";
+import { checkoutRoutes } from "./checkout/routes.ts";
+import { createIngest, type Ingest } from "./media/ingest.ts";
+import { mediaRoutes } from "./media/routes.ts";
+import { seedDemoData, type DemoAccount } from "./demo/seed.ts";
+
+export interface AppDeps {
+  logger?: Logger;
+  payments?: (db: DbHandle["db"]) => PaymentProvider;
+}
+
+export interface App {
+  config: AppConfig;
+  http: Http;
+  log: Logger;
+  db: DbHandle;
+  bus: EventBus;
+  metrics: Metrics;
+  accounts: Accounts;
+  catalog: Catalog;
+  shows: Shows;
+  room: RoomService;
+  realtime: Realtime;
+  orders: Orders;
+  checkout: Checkout;
+  ingest: Ingest;
+  demoAccounts: DemoAccount[];
+  /** Starts HTTP and RTMP listeners; returns the HTTP base URL. */
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** The composition root: builds every part from config; listening is separate (see listen()). */
+export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<App> {
+  const log = deps.logger ?? pino({ level: config.logLevel });
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  const db = openDatabase(config.database);
+  await migrateToLatest(db.db);
+
+  const metrics = createMetrics();
+  const bus = new InProcessBus((err, event) => log.error({ err, event: event.type }, "event handler failed"));
+  const accounts = createAccounts({ db: db.db, sessionTtlMs: config.sessionTtlMs });
+  const catalog = createCatalog({ db: db.db, bus });
+  const payments = deps.payments?.(db.db) ?? createSandboxProvider(db.db);
+
+  // Late-bound: the room hub and the ingest are built after the shows domain that they serve.
+  let realtime!: Realtime;
+  let ingest!: Ingest;
+  const shows = createShows({
+    db: db.db,
+    bus,
+    catalog,
+    viewerCount: (showId) => realtime.hub.viewerCount(showId),
+    playbackUrl: (showId) => (ingest.isLive(showId) ? `/hls/${showId}/index.m3u8` : null),
+    rtmpUrl: config.rtmp.publicUrl,
+  });
+  const orders = createOrders({ db: db.db, bus, catalog, payments, log });
+  const checkout = createCheckout({ db: db.db, bus, catalog, shows, orders, payments, onOutcome: (o) => metrics.checkoutOutcomes.inc({ outcome: o }) });
+  const room = createRoomService({
+    db: db.db,
+    bus,
+    showOpen: async (showId) => {
+      const s = await shows.get(showId);
+      if (!s) return { ok: false, code: "not_found" };
+      if (s.status === "ended") return { ok: false, code: "show_already_ended" };
+      return { ok: true };
+    },
+    productInShow: async (showId, productId) => !!(await shows.get(showId))?.products.some((p) => p.id === productId),
+  });
+  realtime = createRealtime({
+    bus,
+    room,
+    shows,
+    catalog,
+    orders,
+    onConnectionsChanged: (n) => metrics.roomConnections.set(n),
+    onChat: () => metrics.chatMessages.inc(),
+    log,
+  });
+  ingest = createIngest(
+    config,
+    {
+      authorizePublish: async (key) => {
+        const r = await shows.showForStreamKey(key);
+        metrics.ingestSessions.inc({ result: r ? "accepted" : "refused" });
+        return r;
+      },
+      onLive: (showId) => shows.markLive(showId),
+      onEnded: async (showId, reason) => {
+        await shows.markEnded(showId, reason);
+      },
+    },
+    log.child({ domain: "media" }),
+  );
+  bus.subscribe("show.started", () => metrics.liveShows.inc());
+  bus.subscribe("show.ended", () => metrics.liveShows.dec());
+  bus.subscribe("order.paid", (e) => {
+    metrics.ordersTotal.inc({ currency: e.hostOrder.currency });
+    metrics.orderRevenue.inc({ currency: e.hostOrder.currency }, e.hostOrder.total);
+  });
+
+  // Crash recovery: finish half-done purchases; shows that were live have lost their publisher.
+  const recovered = await checkout.recoverPending();
+  if (recovered) log.warn({ recovered }, "settled checkout attempts left pending by a previous run");
+  for (const showId of await shows.liveShowIds()) await shows.markEnded(showId, "server_restart");
+
+  const demoAccounts = config.demoData ? await seedDemoData({ db: db.db, accounts, catalog, shows, log, uploadsDir: config.uploadsDir }) : [];
+
+  const hasWeb = fs.existsSync(path.join(config.webDir, "index.html"));
+  const http = createHttp(log, { bodyLimit: 256 * 1024, spaFallback: hasWeb });
+  await http.register(swagger, {
+    openapi: {
+      info: { title: "Vetrina API", version: "1", description: "Live commerce: shows, catalog, checkout, orders. Errors are application/problem+json with a stable `code`." },
+      servers: [{ url: config.publicUrl }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await http.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  await http.register(multipart);
+
+  accountsRoutes(http, accounts, { cookieSecure: config.cookieSecure });
+  catalogRoutes(http, { catalog, uploadsDir: config.uploadsDir });
+  showsRoutes(http, {
+    shows,
+    accounts,
+    counters: (showId) => realtime.counters(showId),
+    endShow: async (showId) => {
+      await ingest.stopShow(showId);
+      await shows.markEnded(showId, "stopped_by_host");
+    },
+  });
+  roomRoutes(http, { realtime, room, shows });
+  checkoutRoutes(http, { checkout, orders, bus });
+  mediaRoutes(http, config);
+
+  http.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => http.swagger());
+  http.get("/healthz", { schema: { hide: true } }, async (_req, reply) => {
+    try {
+      await sql`select 1`.execute(db.db);
+      return { status: "ok", database: db.dialect, liveShows: ingest.liveShowIds().length, roomConnections: realtime.hub.totalConnections() };
+    } catch (err) {
+      log.error({ err }, "health check: database unreachable");
+      return reply.status(503).send({ status: "unavailable", database: "unreachable" });
+    }
+  });
+  http.get("/metrics", { schema: { hide: true } }, async (_req, reply) => {
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  fs.mkdirSync(config.uploadsDir, { recursive: true });
+  await http.register(fastifyStatic, { root: config.uploadsDir, prefix: "/uploads/", decorateReply: !hasWeb, maxAge: "7d", immutable: true });
+  if (hasWeb) await http.register(fastifyStatic, { root: config.webDir, prefix: "/", wildcard: false });
+  else log.warn({ webDir: config.webDir }, "web app not built: run `npm run build:web`");
+
+  let listening = false;
+  return {
+    config,
+    http,
+    log,
+    db,
+    bus,
+    metrics,
+    accounts,
+    catalog,
+    shows,
+    room,
+    realtime,
+    orders,
+    checkout,
+    ingest,
+    demoAccounts,
+    async listen() {
+      await ingest.start();
+      const address = await http.listen({ host: config.host, port: config.port });
+      listening = true;
+      return address.replace("[::1]", "127.0.0.1").replace("0.0.0.0", "127.0.0.1");
+    },
+    async close() {
+      await realtime.close();
+      await ingest.stop();
+      if (listening || http.server.listening) await http.close();
+      else await http.close().catch(() => {});
+      await bus.close();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,241 @@
+import type { Product, ProductInput, Variant } from "../../shared/contracts/catalog.ts";
+import type { Db, DbOrTx } from "../platform/db.ts";
+import type { EventBus } from "../platform/bus.ts";
+import { fail, type Result } from "../platform/errors.ts";
+import { newId } from "../platform/ids.ts";
+import { iso } from "../platform/time.ts";
+
+export interface Catalog {
+  create(merchantId: string, input: ProductInput): Promise<Product>;
+  update(merchantId: string, productId: string, input: ProductInput): Promise<Result<{ product: Product }>>;
+  setStock(merchantId: string, variantId: string, stock: number): Promise<Result<{ product: Product }>>;
+  get(productId: string): Promise<Product | null>;
+  getMany(productIds: string[]): Promise<Product[]>;
+  list(merchantId: string, opts: { cursor?: string; limit: number; q?: string; status?: "active" | "archived" }): Promise<{ items: Product[]; nextCursor: string | null }>;
+  /** For checkout: the variant with what a buyer needs to pay for it. */
+  variantForSale(db: DbOrTx, variantId: string): Promise<VariantForSale | null>;
+  /** Takes `quantity` units inside the caller's transaction; false when not enough stock. */
+  takeStock(tx: DbOrTx, variantId: string, quantity: number): Promise<boolean>;
+  returnStock(tx: DbOrTx, variantId: string, quantity: number): Promise<void>;
+}
+
+export interface VariantForSale {
+  variantId: string;
+  variantTitle: string;
+  productId: string;
+  productTitle: string;
+  merchantId: string;
+  currency: string;
+  price: number;
+  stock: number;
+  available: boolean;
+}
+
+export function variantTitle(options: Record<string, string>): string {
+  const values = Object.values(options);
+  return values.length ? values.join(" / ") : "Default";
+}
+
+export function createCatalog(deps: { db: Db; bus: EventBus }): Catalog {
+  const { db, bus } = deps;
+
+  async function load(ids: string[]): Promise<Product[]> {
+    if (ids.length === 0) return [];
+    const [rows, variants] = await Promise.all([
+      db.selectFrom("products").selectAll().where("id", "in", ids).execute(),
+      db.selectFrom("variants").selectAll().where("product_id", "in", ids).where("active", "=", 1).orderBy("position").execute(),
+    ]);
+    const byProduct = new Map<string, Variant[]>();
+    for (const v of variants) {
+      const list = byProduct.get(v.product_id) ?? [];
+      list.push({ id: v.id, sku: v.sku, title: v.title, options: JSON.parse(v.options), price: v.price, stock: v.stock });
+      byProduct.set(v.product_id, list);
+    }
+    const byId = new Map(
+      rows.map((r) => [
+        r.id,
+        {
+          id: r.id,
+          merchantId: r.merchant_id,
+          title: r.title,
+          description: r.description,
+          currency: r.currency,
+          status: r.status,
+          images: JSON.parse(r.images) as string[],
+          variants: byProduct.get(r.id) ?? [],
+          createdAt: iso(r.created_at),
+          updatedAt: iso(r.updated_at),
+        } satisfies Product,
+      ]),
+    );
+    return ids.map((id) => byId.get(id)).filter((p): p is Product => !!p);
+  }
+
+  async function writeVariants(tx: DbOrTx, productId: string, input: ProductInput, existingIds: Set<string>) {
+    const keep = new Set<string>();
+    for (const [position, v] of input.variants.entries()) {
+      const values = {
+        sku: v.sku ?? null,
+        title: variantTitle(v.options),
+        options: JSON.stringify(v.options),
+        price: v.price,
+        stock: v.stock,
+        position,
+        active: 1,
+      };
+      if (v.id && existingIds.has(v.id)) {
+        keep.add(v.id);
+        await tx.updateTable("variants").set(values).where("id", "=", v.id).execute();
+      } else {
+        await tx.insertInto("variants").values({ id: newId("var"), product_id: productId, ...values }).execute();
+      }
+    }
+    // Variants left out are retired, not deleted: past orders still point at them.
+    const retired = [...existingIds].filter((id) => !keep.has(id));
+    if (retired.length) await tx.updateTable("variants").set({ active: 0 }).where("id", "in", retired).execute();
+  }
+
+  return {
+    async create(merchantId, input) {
+      const id = newId("prd");
+      const now = Date.now();
+      await db.transaction().execute(async (tx) => {
+        await tx
+          .insertInto("products")
+          .values({
+            id,
+            merchant_id: merchantId,
+            title: input.title,
+            description: input.description,
+            currency: input.currency,
+            status: input.status,
+            images: JSON.stringify(input.images),
+            created_at: now,
+            updated_at: now,
+          })
+          .execute();
+        await writeVariants(tx, id, input, new Set());
+      });
+      return (await load([id]))[0]!;
+    },
+
+    async update(merchantId, productId, input) {
+      const row = await db.selectFrom("products").select(["merchant_id"]).where("id", "=", productId).executeTakeFirst();
+      if (!row || row.merchant_id !== merchantId) return fail("not_found", "No such product.");
+      await db.transaction().execute(async (tx) => {
+        await tx
+          .updateTable("products")
+          .set({
+            title: input.title,
+            description: input.description,
+            currency: input.currency,
+            status: input.status,
+            images: JSON.stringify(input.images),
+            updated_at: Date.now(),
+          })
+          .where("id", "=", productId)
+          .execute();
+        const existing = await tx.selectFrom("variants").select("id").where("product_id", "=", productId).where("active", "=", 1).execute();
+        await writeVariants(tx, productId, input, new Set(existing.map((e) => e.id)));
+      });
+      bus.publish({ type: "stock.changed", productId });
+      return { ok: true, product: (await load([productId]))[0]! };
+    },
+
+    async setStock(merchantId, variantId, stock) {
+      const v = await db
+        .selectFrom("variants")
+        .innerJoin("products", "products.id", "variants.product_id")
+        .select(["products.id as product_id", "products.merchant_id"])
+        .where("variants.id", "=", variantId)
+        .executeTakeFirst();
+      if (!v || v.merchant_id !== merchantId) return fail("not_found", "No such variant.");
+      await db.updateTable("variants").set({ stock }).where("id", "=", variantId).execute();
+      bus.publish({ type: "stock.changed", productId: v.product_id });
+      return { ok: true, product: (await load([v.product_id]))[0]! };
+    },
+
+    async get(productId) {
+      return (await load([productId]))[0] ?? null;
+    },
+
+    getMany: load,
+
+    async list(merchantId, { cursor, limit, q, status }) {
+      let query = db.selectFrom("products").select(["id", "created_at"]).where("merchant_id", "=", merchantId);
+      if (status) query = query.where("status", "=", status);
+      if (q) query = query.where("title", "like", `%${q.replace(/[%_\\]/g, (c) => "\\" + c)}%`);
+      if (cursor) {
+        const [at, id] = decodeCursor(cursor);
+        query = query.where((eb) => eb.or([eb("created_at", "<", at), eb.and([eb("created_at", "=", at), eb("id", "<", id)])]));
+      }
+      const rows = await query.orderBy("created_at", "desc").orderBy("id", "desc").limit(limit + 1).execute();
+      const pageRows = rows.slice(0, limit);
+      const last = pageRows[pageRows.length - 1];
+      return {
+        items: await load(pageRows.map((r) => r.id)),
+        nextCursor: rows.length > limit && last ? encodeCursor(last.created_at, last.id) : null,
+      };
+    },
+
+    async variantForSale(tx, variantId) {
+      const r = await tx
+        .selectFrom("variants")
+        .innerJoin("products", "products.id", "variants.product_id")
+        .select([
+          "variants.id",
+          "variants.title as variant_title",
+          "variants.price",
+          "variants.stock",
+          "variants.active",
+          "products.id as product_id",
+          "products.title as product_title",
+          "products.merchant_id",
+          "products.currency",
+          "products.status",
+        ])
+        .where("variants.id", "=", variantId)
+        .executeTakeFirst();
+      if (!r) return null;
+      return {
+        variantId: r.id,
+        variantTitle: r.variant_title,
+        productId: r.product_id,
+        productTitle: r.product_title,
+        merchantId: r.merchant_id,
+        currency: r.currency,
+        price: r.price,
+        stock: r.stock,
+        available: r.active === 1 && r.status === "active",
+      };
+    },
+
+    async takeStock(tx, variantId, quantity) {
+      const res = await tx
+        .updateTable("variants")
+        .set((eb) => ({ stock: eb("stock", "-", quantity) }))
+        .where("id", "=", variantId)
+        .where("stock", ">=", quantity)
+        .executeTakeFirst();
+      return Number(res.numUpdatedRows) === 1;
+    },
+
+    async returnStock(tx, variantId, quantity) {
+      await tx
+        .updateTable("variants")
+        .set((eb) => ({ stock: eb("stock", "+", quantity) }))
+        .where("id", "=", variantId)
+        .execute();
+    },
+  };
+}
+
+export function encodeCursor(at: number, id: string): string {
+  return Buffer.from(`${at}:${id}`).toString("base64url");
+}
+export function decodeCursor(cursor: string): [number, string] {
+  const [at, id] = Buffer.from(cursor, "base64url").toString().split(":");
+  const n = Number(at);
+  if (!Number.isFinite(n) || !id) return [Number.MAX_SAFE_INTEGER, "~"];
+  return [n, id];
+}

@@ -1,0 +1,86 @@
+import path from "node:path";
+import { z } from "zod";
+
+const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  HOST: z.string().default("0.0.0.0"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  PUBLIC_URL: z.string().url().optional(),
+  DATA_DIR: z.string().default("./data"),
+  DATABASE_URL: z.string().optional(),
+  RTMP_PORT: z.coerce.number().int().min(0).max(65535).default(1935),
+  RTMP_PUBLIC_URL: z.string().optional(),
+  FFMPEG_PATH: z.string().optional(),
+  MEDIA_STALL_TIMEOUT_MS: z.coerce.number().int().min(1000).default(6000),
+  HLS_SEGMENT_SECONDS: z.coerce.number().min(1).max(10).default(2),
+  DEMO_DATA: bool.optional(),
+  COOKIE_SECURE: bool.optional(),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  SESSION_TTL_HOURS: z.coerce.number().int().min(1).default(24 * 30),
+});
+
+export interface AppConfig {
+  env: "development" | "production" | "test";
+  host: string;
+  port: number;
+  publicUrl: string;
+  dataDir: string;
+  database: { kind: "sqlite"; file: string } | { kind: "postgres"; url: string };
+  rtmp: { port: number; publicUrl: string };
+  media: { ffmpegPath?: string; stallTimeoutMs: number; segmentSeconds: number; hlsDir: string };
+  uploadsDir: string;
+  webDir: string;
+  demoData: boolean;
+  cookieSecure: boolean;
+  logLevel: string;
+  sessionTtlMs: number;
+}
+
+export class ConfigError extends Error {}
+
+/** Reads and validates configuration once, at start-up; throws a ConfigError naming the bad setting. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<AppConfig> = {}): AppConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR);
+  let database: AppConfig["database"] = { kind: "sqlite", file: path.join(dataDir, "vetrina.db") };
+  if (e.DATABASE_URL) {
+    if (/^postgres(ql)?:\/\//.test(e.DATABASE_URL)) database = { kind: "postgres", url: e.DATABASE_URL };
+    else if (e.DATABASE_URL.startsWith("sqlite:")) database = { kind: "sqlite", file: path.resolve(e.DATABASE_URL.slice("sqlite:".length)) };
+    else throw new ConfigError("Invalid configuration:\n  DATABASE_URL: must start with postgres://, postgresql:// or sqlite:");
+  }
+  const port = e.PORT;
+  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, "");
+  const config: AppConfig = {
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port,
+    publicUrl,
+    dataDir,
+    database,
+    rtmp: { port: e.RTMP_PORT, publicUrl: e.RTMP_PUBLIC_URL ?? `rtmp://${new URL(publicUrl).hostname}:${e.RTMP_PORT}/live` },
+    media: {
+      ffmpegPath: e.FFMPEG_PATH,
+      stallTimeoutMs: e.MEDIA_STALL_TIMEOUT_MS,
+      segmentSeconds: e.HLS_SEGMENT_SECONDS,
+      hlsDir: path.join(dataDir, "hls"),
+    },
+    uploadsDir: path.join(dataDir, "uploads"),
+    webDir: path.resolve(import.meta.dirname, "../../dist/web"),
+    demoData: e.DEMO_DATA ?? e.NODE_ENV !== "production",
+    cookieSecure: e.COOKIE_SECURE ?? publicUrl.startsWith("https:"),
+    logLevel: e.LOG_LEVEL,
+    sessionTtlMs: e.SESSION_TTL_HOURS * 3600_000,
+    ...overrides,
+  };
+  if (config.env === "production" && config.demoData) {
+    throw new ConfigError("Invalid configuration:\n  DEMO_DATA: demo accounts have published passwords; do not enable them in production");
+  }
+  return config;
+}

@@ -1,0 +1,127 @@
+import fs from "node:fs/promises";
+import path from "node:path";
+import type { Logger } from "pino";
+import type { Db } from "../platform/db.ts";
+import type { Accounts } from "../accounts/service.ts";
+import type { Catalog } from "../catalog/service.ts";
+import type { Shows } from "../shows/service.ts";
+
+export const DEMO_PASSWORD = "vetrina-demo";
+
+export interface DemoAccount {
+  email: string;
+  password: string;
+  role: string;
+  note: string;
+}
+
+const ACCOUNTS = [
+  { email: "merchant@vetrina.test", displayName: "Giulia (Bottega Aurora)", role: "merchant" as const, note: "merchant staff: catalog, shows, orders" },
+  { email: "host@vetrina.test", displayName: "Marco Live", role: "host" as const, note: "creator who hosts the demo show" },
+  { email: "viewer@vetrina.test", displayName: "Sofia", role: "viewer" as const, note: "shopper" },
+  { email: "admin@vetrina.test", displayName: "Operator", role: "admin" as const, note: "instance operator" },
+];
+
+/** A flat product picture as SVG, so the demo needs no image files in the repository. */
+function productSvg(label: string, bg: string, fg: string): string {
+  const safe = label.replace(/[<>&"]/g, "");
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="600" height="600" viewBox="0 0 600 600"><rect width="600" height="600" fill="${bg}"/><circle cx="300" cy="260" r="150" fill="${fg}" opacity="0.85"/><text x="300" y="520" font-family="sans-serif" font-size="44" font-weight="700" text-anchor="middle" fill="${fg}">${safe}</text></svg>`;
+}
+
+/** Seeds a merchant, its staff, a creator, a shopper, a catalog and two shows. Runs only on an empty database. */
+export async function seedDemoData(deps: { db: Db; accounts: Accounts; catalog: Catalog; shows: Shows; log: Logger; uploadsDir?: string }): Promise<DemoAccount[]> {
+  const { db, accounts, catalog, shows, log } = deps;
+  const listed = ACCOUNTS.map((a) => ({ email: a.email, password: DEMO_PASSWORD, role: a.role, note: a.note }));
+  const existing = await db.selectFrom("users").select("id").limit(1).executeTakeFirst();
+  if (existing) {
+    const demo = await db.selectFrom("users").select("email").where("email", "=", ACCOUNTS[0]!.email).executeTakeFirst();
+    return demo ? listed : [];
+  }
+
+  const merchant = await accounts.createMerchant("Bottega Aurora", "EUR");
+  const ids: Record<string, string> = {};
+  for (const a of ACCOUNTS) {
+    const r = await accounts.signUp({ email: a.email, password: DEMO_PASSWORD, displayName: a.displayName, role: a.role, merchantId: a.role === "merchant" ? merchant.id : null });
+    if (!r.ok) throw new Error(`demo seed: ${r.code}`);
+    ids[a.role] = r.user.id;
+  }
+
+  const images: Record<string, string> = {};
+  if (deps.uploadsDir) {
+    await fs.mkdir(deps.uploadsDir, { recursive: true });
+    const pics: [string, string, string, string][] = [
+      ["tee", "Tee", "#f4e9dc", "#c0392b"],
+      ["sneaker", "Sneaker", "#e8f1f8", "#1f4e79"],
+      ["lipstick", "Rossetto", "#fbeff2", "#a4133c"],
+      ["mug", "Tazza", "#eef5ea", "#386641"],
+      ["cover", "LIVE", "#1d1b2f", "#ff5d8f"],
+    ];
+    for (const [key, label, bg, fg] of pics) {
+      const name = `demo-${key}.svg`;
+      await fs.writeFile(path.join(deps.uploadsDir, name), productSvg(label, bg, fg));
+      images[key] = `/uploads/${name}`;
+    }
+  }
+  const img = (k: string) => (images[k] ? [images[k]!] : []);
+
+  const tee = await catalog.create(merchant.id, {
+    title: "Organic cotton tee",
+    description: "Heavyweight organic cotton, boxy fit. Made in Biella.",
+    currency: "EUR",
+    status: "active",
+    images: img("tee"),
+    variants: [
+      { options: { size: "S", colour: "Red" }, price: 2900, stock: 25 },
+      { options: { size: "M", colour: "Red" }, price: 2900, stock: 40 },
+      { options: { size: "L", colour: "Red" }, price: 2900, stock: 30 },
+      { options: { size: "M", colour: "Black" }, price: 2900, stock: 0 },
+    ],
+  });
+  const sneaker = await catalog.create(merchant.id, {
+    title: "Runner sneaker",
+    description: "Recycled mesh upper, cushioned sole.",
+    currency: "EUR",
+    status: "active",
+    images: img("sneaker"),
+    variants: [39, 40, 41, 42, 43].map((size) => ({ options: { size: String(size) }, price: 8900, stock: 12 })),
+  });
+  const lipstick = await catalog.create(merchant.id, {
+    title: "Velvet lipstick",
+    description: "Long-lasting matte finish.",
+    currency: "EUR",
+    status: "active",
+    images: img("lipstick"),
+    variants: [
+      { options: { shade: "Rosso Ferrari" }, price: 1950, stock: 60 },
+      { options: { shade: "Nude" }, price: 1950, stock: 45 },
+    ],
+  });
+  const mug = await catalog.create(merchant.id, {
+    title: "Hand-thrown mug",
+    description: "Stoneware from Deruta, 350 ml.",
+    currency: "EUR",
+    status: "active",
+    images: img("mug"),
+    variants: [{ options: {}, price: 2400, stock: 15 }],
+  });
+
+  const productIds = [tee.id, sneaker.id, lipstick.id, mug.id];
+  const first = await shows.create(merchant.id, {
+    title: "Autumn drop — live from the atelier",
+    description: "New tees, sneakers and a few surprises. Ask anything in the chat!",
+    coverUrl: images.cover ?? null,
+    scheduledAt: new Date(Date.now() + 10 * 60_000).toISOString(),
+    hostId: ids.host!,
+    productIds,
+  });
+  await shows.create(merchant.id, {
+    title: "Beauty hour with Giulia",
+    description: "Shades for every season.",
+    coverUrl: images.cover ?? null,
+    scheduledAt: new Date(Date.now() + 24 * 3600_000).toISOString(),
+    hostId: ids.merchant!,
+    productIds: [lipstick.id, mug.id],
+  });
+  log.info({ show: first.ok ? first.show.id : null }, "demo data created");
+  return listed;
+}

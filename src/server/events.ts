@@ -1,0 +1,25 @@
+import type { ChatMessage, HostOrder } from "../shared/contracts/room.ts";
+import type { Question } from "../shared/contracts/shows.ts";
+import type { OrderStatus } from "../shared/contracts/checkout.ts";
+
+/** Every domain event. Published after commit; consumers must tolerate duplicates across restarts. */
+export type DomainEvent =
+  | { type: "show.started"; showId: string; at: number }
+  | { type: "show.ended"; showId: string; at: number; reason: string }
+  | { type: "show.showcased"; showId: string; productId: string | null; at: number }
+  | { type: "chat.posted"; showId: string; message: ChatMessage; clientMsgId?: string }
+  | { type: "question.updated"; showId: string; question: Question; clientMsgId?: string }
+  | { type: "likes.added"; showId: string; count: number }
+  | {
+      type: "order.paid";
+      orderId: string;
+      merchantId: string;
+      showId: string | null;
+      buyerId: string;
+      hostOrder: HostOrder;
+      productIds: string[];
+    }
+  | { type: "order.status_changed"; orderId: string; merchantId: string; showId: string | null; status: OrderStatus; at: number }
+  | { type: "stock.changed"; productId: string };
+
+export type DomainEventType = DomainEvent["type"];

@@ -1,0 +1,50 @@
+import pino from "pino";
+import { ConfigError, loadConfig } from "./config.ts";
+import { buildApp } from "./app.ts";
+
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(78);
+    }
+    throw err;
+  }
+  const log = pino({ level: config.logLevel });
+  const app = await buildApp(config, { logger: log });
+  await app.listen();
+
+  const lines = [
+    "",
+    `  Vetrina is running: ${config.publicUrl}`,
+    `  RTMP ingest (OBS server): ${config.rtmp.publicUrl}`,
+    `  API docs (OpenAPI): ${config.publicUrl}/api/v1/openapi.json`,
+  ];
+  if (app.demoAccounts.length) {
+    lines.push("", "  Demo accounts:");
+    for (const a of app.demoAccounts) lines.push(`    ${a.email.padEnd(24)} ${a.password}   ${a.role} (${a.note})`);
+    lines.push("", "  Go live without OBS: npm run demo:push", "");
+  }
+  console.log(lines.join("\n"));
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "shutting down");
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    await app.close();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

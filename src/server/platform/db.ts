@@ -1,0 +1,42 @@
+import fs from "node:fs";
+import path from "node:path";
+import SQLite from "better-sqlite3";
+import pg from "pg";
+import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from "kysely";
+import type { AppConfig } from "../config.ts";
+import type { AccountsTables } from "../accounts/schema.ts";
+import type { CatalogTables } from "../catalog/schema.ts";
+import type { ShowsTables } from "../shows/schema.ts";
+import type { RoomTables } from "../room/schema.ts";
+import type { CheckoutTables } from "../checkout/schema.ts";
+
+/** The database as Kysely sees it. Each domain declares its own tables in its schema.ts. */
+export interface Database extends AccountsTables, CatalogTables, ShowsTables, RoomTables, CheckoutTables {}
+
+export type Db = Kysely<Database>;
+export type Tx = Transaction<Database>;
+export type DbOrTx = Db | Tx;
+
+export interface DbHandle {
+  db: Db;
+  dialect: "sqlite" | "postgres";
+  close(): Promise<void>;
+}
+
+export function openDatabase(config: AppConfig["database"]): DbHandle {
+  if (config.kind === "sqlite") {
+    if (config.file !== ":memory:") fs.mkdirSync(path.dirname(config.file), { recursive: true });
+    const sqlite = new SQLite(config.file);
+    sqlite.pragma("journal_mode = WAL");
+    sqlite.pragma("synchronous = NORMAL");
+    sqlite.pragma("foreign_keys = ON");
+    sqlite.pragma("busy_timeout = 5000");
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    return { db, dialect: "sqlite", close: () => db.destroy() };
+  }
+  // int8 (bigint) columns hold epoch-millisecond instants and counters: read them as numbers.
+  pg.types.setTypeParser(20, (v) => Number(v));
+  const pool = new pg.Pool({ connectionString: config.url, max: 10, connectionTimeoutMillis: 5000 });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: "postgres", close: () => db.destroy() };
+}

@@ -1,0 +1,51 @@
+import { errorCatalogue, type ErrorCode } from "../../shared/contracts/errors.ts";
+
+/** A failure the caller can act on: becomes a problem+json response with a stable code. */
+export class AppError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message?: string,
+    readonly fieldErrors?: { path: string; message: string }[],
+  ) {
+    super(message ?? defaultMessages[code]);
+    this.status = errorCatalogue[code];
+  }
+}
+
+/** Expected failures are values: domain functions return them, routes turn them into problems. */
+export type Failure = { ok: false; code: ErrorCode; message?: string };
+export type Result<T> = ({ ok: true } & T) | Failure;
+export const fail = (code: ErrorCode, message?: string): Failure => ({ ok: false, code, message });
+export function unwrap<T>(r: Result<T>): T {
+  if (!r.ok) throw new AppError(r.code, r.message);
+  return r;
+}
+
+export const defaultMessages: Record<ErrorCode, string> = {
+  validation_failed: "The request is not valid.",
+  malformed_json: "The request body is not valid JSON.",
+  idempotency_key_required: "Send an Idempotency-Key header so that a retry cannot buy twice.",
+  unauthenticated: "Sign in first.",
+  invalid_credentials: "E-mail or password is wrong.",
+  forbidden: "You are not allowed to do that.",
+  not_found: "Not found.",
+  route_not_found: "No such endpoint.",
+  email_taken: "An account with this e-mail already exists.",
+  conflict: "The request conflicts with the current state.",
+  checkout_in_progress: "This purchase is still being processed.",
+  invalid_transition: "The order cannot move to that status.",
+  show_not_live: "The show is not live.",
+  show_already_ended: "The show has ended.",
+  product_not_in_show: "This product is not part of this show.",
+  product_unavailable: "This product is not available.",
+  out_of_stock: "Sold out: not enough stock left.",
+  idempotency_key_reused: "This Idempotency-Key was used for a different request.",
+  currency_mismatch: "Currencies do not match.",
+  payment_declined: "The card was declined.",
+  payment_failed: "The payment could not be processed. You were not charged.",
+  payload_too_large: "The request is too large.",
+  unsupported_media_type: "This file type is not supported.",
+  rate_limited: "Too many requests. Slow down.",
+  internal_error: "Something went wrong on our side.",
+};

@@ -1,0 +1,145 @@
+import type { WebSocket } from "ws";
+import type { User } from "../../shared/contracts/accounts.ts";
+import { RoomCloseCode, type ServerEvent } from "../../shared/contracts/room.ts";
+
+/** Who receives an event: everyone, only the show's hosts/merchant staff, or hosts plus one user. */
+export type Audience = { kind: "all" } | { kind: "hosts" } | { kind: "hostsAnd"; userId: string };
+
+export interface RoomConnection {
+  ws: WebSocket;
+  user: User | null;
+  isHost: boolean;
+  /** token buckets for flood control */
+  chatTokens: number;
+  msgTokens: number;
+  lastRefill: number;
+  rejected: number;
+}
+
+const TICK_MS = 100;
+/** A socket whose unsent bytes exceed this is too slow to keep up and is disconnected. */
+const MAX_BUFFERED_BYTES = 1 << 20;
+
+class Room {
+  readonly conns = new Set<RoomConnection>();
+  private pending: { event: ServerEvent; audience: Audience }[] = [];
+  /** latest-value events merged per tick */
+  private latest = new Map<string, { event: ServerEvent; audience: Audience }>();
+  private lastViewerCount = -1;
+  constructor(readonly showId: string) {}
+
+  enqueue(event: ServerEvent, audience: Audience) {
+    this.pending.push({ event, audience });
+  }
+  setLatest(key: string, event: ServerEvent, audience: Audience) {
+    this.latest.set(key, { event, audience });
+  }
+
+  /** One tick: coalesce into one frame per audience, serialize once, write the same bytes to each socket. */
+  flush(onSlow: (c: RoomConnection) => void) {
+    if (this.conns.size !== this.lastViewerCount) {
+      this.lastViewerCount = this.conns.size;
+      this.latest.set("viewers", { event: { type: "viewers.updated", count: this.conns.size }, audience: { kind: "all" } });
+    }
+    if (this.pending.length === 0 && this.latest.size === 0) return;
+    const items = [...this.pending, ...this.latest.values()];
+    this.pending = [];
+    this.latest.clear();
+
+    const forAll = items.filter((i) => i.audience.kind === "all").map((i) => i.event);
+    const forHosts = items.filter((i) => i.audience.kind !== "all").map((i) => i.event);
+    const personal = new Map<string, ServerEvent[]>();
+    for (const i of items) {
+      if (i.audience.kind === "hostsAnd") {
+        const list = personal.get(i.audience.userId) ?? [];
+        list.push(i.event);
+        personal.set(i.audience.userId, list);
+      }
+    }
+    // Events keep their relative order within each frame; hosts get everything.
+    const allFrame = forAll.length ? JSON.stringify(forAll) : null;
+    const hostFrame = forHosts.length ? JSON.stringify(items.map((i) => i.event)) : allFrame;
+    for (const c of this.conns) {
+      let frame: string | null;
+      if (c.isHost) frame = hostFrame;
+      else {
+        const mine = c.user ? personal.get(c.user.id) : undefined;
+        frame = mine ? JSON.stringify(items.filter((i) => i.audience.kind === "all" || (i.audience.kind === "hostsAnd" && i.audience.userId === c.user!.id)).map((i) => i.event)) : allFrame;
+      }
+      if (!frame) continue;
+      if (c.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+        onSlow(c);
+        continue;
+      }
+      c.ws.send(frame);
+    }
+  }
+}
+
+/** The realtime fan-out of every room on this process. */
+export class RoomHub {
+  private rooms = new Map<string, Room>();
+  private timer: NodeJS.Timeout;
+  constructor(private hooks: { onConnectionsChanged(total: number): void }) {
+    this.timer = setInterval(() => this.tick(), TICK_MS);
+    this.timer.unref();
+  }
+
+  join(showId: string, conn: RoomConnection) {
+    let room = this.rooms.get(showId);
+    if (!room) this.rooms.set(showId, (room = new Room(showId)));
+    room.conns.add(conn);
+    this.hooks.onConnectionsChanged(this.totalConnections());
+  }
+
+  leave(showId: string, conn: RoomConnection) {
+    const room = this.rooms.get(showId);
+    if (!room) return;
+    room.conns.delete(conn);
+    if (room.conns.size === 0) {
+      room.flush(() => {});
+      this.rooms.delete(showId);
+    }
+    this.hooks.onConnectionsChanged(this.totalConnections());
+  }
+
+  viewerCount(showId: string): number {
+    return this.rooms.get(showId)?.conns.size ?? 0;
+  }
+
+  roomIds(): string[] {
+    return [...this.rooms.keys()];
+  }
+
+  totalConnections(): number {
+    let n = 0;
+    for (const r of this.rooms.values()) n += r.conns.size;
+    return n;
+  }
+
+  broadcast(showId: string, event: ServerEvent, audience: Audience = { kind: "all" }) {
+    this.rooms.get(showId)?.enqueue(event, audience);
+  }
+
+  /** Latest-value events (counts, stock, counters): only the last one of a tick is sent. */
+  broadcastLatest(showId: string, key: string, event: ServerEvent, audience: Audience = { kind: "all" }) {
+    this.rooms.get(showId)?.setLatest(key, event, audience);
+  }
+
+  /** Direct reply to one connection, outside the tick (errors, pong). */
+  sendTo(conn: RoomConnection, events: ServerEvent[]) {
+    if (conn.ws.readyState === conn.ws.OPEN) conn.ws.send(JSON.stringify(events));
+  }
+
+  tick() {
+    for (const room of this.rooms.values()) {
+      room.flush((c) => c.ws.close(RoomCloseCode.slowConsumer, "too slow to keep up"));
+    }
+  }
+
+  close() {
+    clearInterval(this.timer);
+    for (const room of this.rooms.values()) for (const c of room.conns) c.ws.close(RoomCloseCode.serverShutdown, "server shutting down");
+    this.rooms.clear();
+  }
+}

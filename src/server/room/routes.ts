@@ -1,0 +1,56 @@
+import { z } from "zod";
+import { Id } from "../../shared/contracts/common.ts";
+import { AnswerBody, Question, QuestionStatus } from "../../shared/contracts/shows.ts";
+import type { Http } from "../platform/http.ts";
+import { unwrap } from "../platform/errors.ts";
+import { requireUser } from "../accounts/guard.ts";
+import type { Shows } from "../shows/service.ts";
+import type { Realtime } from "./realtime.ts";
+import type { RoomService } from "./service.ts";
+
+const ShowParams = z.object({ showId: Id });
+const QuestionParams = z.object({ showId: Id, questionId: Id });
+
+export function roomRoutes(app: Http, deps: { realtime: Realtime; room: RoomService; shows: Shows }) {
+  const { realtime, room, shows } = deps;
+
+  app.get("/api/v1/shows/:showId/room", { websocket: true, schema: { params: ShowParams, tags: ["room"], description: "The show's room (WebSocket). See docs/room-protocol.md." } }, (socket, req) => {
+    const { showId } = req.params as { showId: string };
+    realtime.accept(socket, showId, req.user).catch((err) => {
+      req.log.error({ err }, "room join failed");
+      socket.close(1011, "internal error");
+    });
+  });
+
+  app.get(
+    "/api/v1/shows/:showId/questions",
+    { schema: { tags: ["room"], params: ShowParams, querystring: z.object({ status: QuestionStatus.optional() }), response: { 200: z.object({ items: z.array(Question) }) } } },
+    async (req) => {
+      const user = req.user;
+      const isHost = user ? (await shows.authorizeHost(user, req.params.showId)).ok : false;
+      const items = await room.questions(req.params.showId, { status: req.query.status, limit: 500 });
+      // Viewers see answered questions and their own; hosts see the whole queue.
+      return { items: isHost ? items : items.filter((q) => q.status === "answered" || q.author.id === user?.id) };
+    },
+  );
+
+  app.post(
+    "/api/v1/shows/:showId/questions/:questionId/answer",
+    { schema: { tags: ["room"], params: QuestionParams, body: AnswerBody, response: { 200: Question } } },
+    async (req) => {
+      const user = requireUser(req);
+      unwrap(await shows.authorizeHost(user, req.params.showId));
+      return unwrap(await room.answer(user, req.params.showId, req.params.questionId, req.body.text)).question;
+    },
+  );
+
+  app.post(
+    "/api/v1/shows/:showId/questions/:questionId/dismiss",
+    { schema: { tags: ["room"], params: QuestionParams, response: { 200: Question } } },
+    async (req) => {
+      const user = requireUser(req);
+      unwrap(await shows.authorizeHost(user, req.params.showId));
+      return unwrap(await room.dismiss(user, req.params.showId, req.params.questionId)).question;
+    },
+  );
+}

@@ -1,0 +1,45 @@
+import type { Kysely, Migration } from "kysely";
+
+export const showsMigrations: Record<string, Migration> = {
+  "0003_shows": {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable("shows")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("merchant_id", "text", (c) => c.notNull().references("merchants.id"))
+        .addColumn("host_user_id", "text", (c) => c.notNull().references("users.id"))
+        .addColumn("title", "text", (c) => c.notNull())
+        .addColumn("description", "text", (c) => c.notNull())
+        .addColumn("cover_url", "text")
+        .addColumn("scheduled_at", "bigint", (c) => c.notNull())
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("started_at", "bigint")
+        .addColumn("ended_at", "bigint")
+        .addColumn("stream_key", "text", (c) => c.notNull().unique())
+        .addColumn("showcased_product_id", "text")
+        .addColumn("like_count", "bigint", (c) => c.notNull().defaultTo(0))
+        .addColumn("peak_viewers", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("shows_status_idx").on("shows").columns(["status", "scheduled_at"]).execute();
+      await db.schema.createIndex("shows_merchant_idx").on("shows").columns(["merchant_id", "scheduled_at"]).execute();
+      await db.schema.createIndex("shows_host_idx").on("shows").columns(["host_user_id", "scheduled_at"]).execute();
+      await db.schema
+        .createTable("show_products")
+        .addColumn("show_id", "text", (c) => c.notNull().references("shows.id").onDelete("cascade"))
+        .addColumn("product_id", "text", (c) => c.notNull().references("products.id"))
+        .addColumn("position", "integer", (c) => c.notNull())
+        .addPrimaryKeyConstraint("show_products_pk", ["show_id", "product_id"])
+        .execute();
+      // The showcase timeline: replays (and frame-exact cards) are built from it.
+      await db.schema
+        .createTable("show_showcases")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("show_id", "text", (c) => c.notNull().references("shows.id").onDelete("cascade"))
+        .addColumn("product_id", "text")
+        .addColumn("at", "bigint", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("show_showcases_show_idx").on("show_showcases").columns(["show_id", "at"]).execute();
+    },
+  },
+};

@@ -1,0 +1,23 @@
+import type { ShowStatus } from "../../shared/contracts/shows.ts";
+
+export interface ShowsTables {
+  shows: {
+    id: string;
+    merchant_id: string;
+    host_user_id: string;
+    title: string;
+    description: string;
+    cover_url: string | null;
+    scheduled_at: number;
+    status: ShowStatus;
+    started_at: number | null;
+    ended_at: number | null;
+    stream_key: string;
+    showcased_product_id: string | null;
+    like_count: number;
+    peak_viewers: number;
+    created_at: number;
+  };
+  show_products: { show_id: string; product_id: string; position: number };
+  show_showcases: { id: string; show_id: string; product_id: string | null; at: number };
+}

@@ -1,0 +1,290 @@
+import type { User } from "../../shared/contracts/accounts.ts";
+import type { Show, ShowInput, ShowStatus, ShowSummary, StudioInfo } from "../../shared/contracts/shows.ts";
+import type { Db } from "../platform/db.ts";
+import type { EventBus } from "../platform/bus.ts";
+import { fail, type Result } from "../platform/errors.ts";
+import { newId, newSecret } from "../platform/ids.ts";
+import { iso, isoOrNull } from "../platform/time.ts";
+import type { Catalog } from "../catalog/service.ts";
+
+/** What the shows domain needs from others, wired in the composition root. */
+export interface ShowsDeps {
+  db: Db;
+  bus: EventBus;
+  catalog: Catalog;
+  viewerCount(showId: string): number;
+  playbackUrl(showId: string): string | null;
+  rtmpUrl: string;
+}
+
+export interface ShowAccess {
+  show: { id: string; merchant_id: string; host_user_id: string; status: ShowStatus };
+}
+
+export interface Shows {
+  create(merchantId: string, input: ShowInput): Promise<Result<{ show: Show }>>;
+  update(merchantId: string, showId: string, input: ShowInput): Promise<Result<{ show: Show }>>;
+  get(showId: string): Promise<Show | null>;
+  list(opts: { status?: ShowStatus; merchantId?: string; hostId?: string; limit: number }): Promise<ShowSummary[]>;
+  /** Host of the show, staff of its merchant, or an admin. */
+  authorizeHost(user: User, showId: string): Promise<Result<ShowAccess>>;
+  studio(showId: string): Promise<StudioInfo | null>;
+  rotateStreamKey(showId: string): Promise<StudioInfo | null>;
+  showcase(showId: string, productId: string | null): Promise<Result<{ at: number }>>;
+  showcasedProductId(showId: string): Promise<string | null>;
+  /** Ingest: which show does this stream key open? Null when unknown or the show is over. */
+  showForStreamKey(streamKey: string): Promise<{ showId: string } | null>;
+  markLive(showId: string): Promise<void>;
+  markEnded(showId: string, reason: string): Promise<boolean>;
+  addLikes(showId: string, count: number): Promise<void>;
+  recordPeakViewers(showId: string, viewers: number): Promise<void>;
+  /** For checkout: is this product on sale in this live show? */
+  saleContext(showId: string, productId: string): Promise<Result<{ merchantId: string }>>;
+  liveShowIds(): Promise<string[]>;
+}
+
+export function createShows(deps: ShowsDeps): Shows {
+  const { db, bus, catalog } = deps;
+
+  const summaryQuery = () =>
+    db
+      .selectFrom("shows")
+      .innerJoin("merchants", "merchants.id", "shows.merchant_id")
+      .innerJoin("users", "users.id", "shows.host_user_id")
+      .select([
+        "shows.id",
+        "shows.merchant_id",
+        "merchants.name as merchant_name",
+        "shows.host_user_id",
+        "users.display_name as host_name",
+        "shows.title",
+        "shows.description",
+        "shows.cover_url",
+        "shows.scheduled_at",
+        "shows.status",
+        "shows.started_at",
+        "shows.ended_at",
+        "shows.like_count",
+        "shows.showcased_product_id",
+      ]);
+  type Row = Awaited<ReturnType<ReturnType<typeof summaryQuery>["executeTakeFirstOrThrow"]>>;
+
+  const toSummary = (r: Row): ShowSummary => ({
+    id: r.id,
+    merchantId: r.merchant_id,
+    merchantName: r.merchant_name,
+    hostId: r.host_user_id,
+    hostName: r.host_name,
+    title: r.title,
+    description: r.description,
+    coverUrl: r.cover_url,
+    scheduledAt: iso(r.scheduled_at),
+    status: r.status,
+    startedAt: isoOrNull(r.started_at),
+    endedAt: isoOrNull(r.ended_at),
+    viewerCount: r.status === "live" ? deps.viewerCount(r.id) : 0,
+    likeCount: r.like_count,
+  });
+
+  async function validateInput(merchantId: string, input: ShowInput): Promise<Result<{}>> {
+    const host = await db.selectFrom("users").select(["role", "merchant_id"]).where("id", "=", input.hostId).executeTakeFirst();
+    if (!host || !(host.role === "host" || host.merchant_id === merchantId)) return fail("validation_failed", "The host must be a creator or a member of your staff.");
+    const ids = [...new Set(input.productIds)];
+    if (ids.length) {
+      const owned = await db.selectFrom("products").select("id").where("id", "in", ids).where("merchant_id", "=", merchantId).execute();
+      if (owned.length !== ids.length) return fail("validation_failed", "Every product of a show must belong to your catalog.");
+    }
+    return { ok: true };
+  }
+
+  async function writeProducts(tx: Db | any, showId: string, productIds: string[]) {
+    await tx.deleteFrom("show_products").where("show_id", "=", showId).execute();
+    const ids = [...new Set(productIds)];
+    if (ids.length) await tx.insertInto("show_products").values(ids.map((product_id, position) => ({ show_id: showId, product_id, position }))).execute();
+  }
+
+  const self: Shows = {
+    async create(merchantId, input) {
+      const v = await validateInput(merchantId, input);
+      if (!v.ok) return v;
+      const id = newId("shw");
+      await db.transaction().execute(async (tx) => {
+        await tx
+          .insertInto("shows")
+          .values({
+            id,
+            merchant_id: merchantId,
+            host_user_id: input.hostId,
+            title: input.title,
+            description: input.description,
+            cover_url: input.coverUrl,
+            scheduled_at: Date.parse(input.scheduledAt),
+            status: "scheduled",
+            started_at: null,
+            ended_at: null,
+            stream_key: newSecret(18),
+            showcased_product_id: null,
+            like_count: 0,
+            peak_viewers: 0,
+            created_at: Date.now(),
+          })
+          .execute();
+        await writeProducts(tx, id, input.productIds);
+      });
+      return { ok: true, show: (await self.get(id))! };
+    },
+
+    async update(merchantId, showId, input) {
+      const row = await db.selectFrom("shows").select(["merchant_id", "status"]).where("id", "=", showId).executeTakeFirst();
+      if (!row || row.merchant_id !== merchantId) return fail("not_found", "No such show.");
+      if (row.status === "ended") return fail("show_already_ended");
+      const v = await validateInput(merchantId, input);
+      if (!v.ok) return v;
+      await db.transaction().execute(async (tx) => {
+        await tx
+          .updateTable("shows")
+          .set({
+            title: input.title,
+            description: input.description,
+            cover_url: input.coverUrl,
+            scheduled_at: Date.parse(input.scheduledAt),
+            host_user_id: input.hostId,
+          })
+          .where("id", "=", showId)
+          .execute();
+        await writeProducts(tx, showId, input.productIds);
+      });
+      return { ok: true, show: (await self.get(showId))! };
+    },
+
+    async get(showId) {
+      const r = await summaryQuery().where("shows.id", "=", showId).executeTakeFirst();
+      if (!r) return null;
+      const productIds = await db.selectFrom("show_products").select("product_id").where("show_id", "=", showId).orderBy("position").execute();
+      const products = await catalog.getMany(productIds.map((p) => p.product_id));
+      return {
+        ...toSummary(r),
+        products,
+        showcasedProductId: r.showcased_product_id,
+        playbackUrl: r.status === "live" ? deps.playbackUrl(showId) : null,
+      };
+    },
+
+    async list({ status, merchantId, hostId, limit }) {
+      let q = summaryQuery();
+      if (status) q = q.where("shows.status", "=", status);
+      if (merchantId) q = q.where("shows.merchant_id", "=", merchantId);
+      if (hostId) q = q.where("shows.host_user_id", "=", hostId);
+      // Upcoming shows soonest first; everything else newest first.
+      q = status === "scheduled" ? q.orderBy("shows.scheduled_at", "asc") : q.orderBy("shows.scheduled_at", "desc");
+      const rows = await q.limit(limit).execute();
+      return rows.map(toSummary);
+    },
+
+    async authorizeHost(user, showId) {
+      const show = await db.selectFrom("shows").select(["id", "merchant_id", "host_user_id", "status"]).where("id", "=", showId).executeTakeFirst();
+      if (!show) return fail("not_found", "No such show.");
+      const allowed = user.role === "admin" || show.host_user_id === user.id || (user.merchantId !== null && user.merchantId === show.merchant_id);
+      if (!allowed) return fail("forbidden", "Only the host of this show or its merchant can do that.");
+      return { ok: true, show };
+    },
+
+    async studio(showId) {
+      const r = await db.selectFrom("shows").select(["id", "stream_key", "status"]).where("id", "=", showId).executeTakeFirst();
+      if (!r) return null;
+      return {
+        showId: r.id,
+        rtmpUrl: deps.rtmpUrl,
+        streamKey: r.stream_key,
+        status: r.status,
+        previewUrl: r.status === "live" ? deps.playbackUrl(r.id) : null,
+      };
+    },
+
+    async rotateStreamKey(showId) {
+      await db.updateTable("shows").set({ stream_key: newSecret(18) }).where("id", "=", showId).execute();
+      return self.studio(showId);
+    },
+
+    async showcase(showId, productId) {
+      const show = await db.selectFrom("shows").select(["status"]).where("id", "=", showId).executeTakeFirst();
+      if (!show) return fail("not_found", "No such show.");
+      if (show.status === "ended") return fail("show_already_ended");
+      if (productId) {
+        const inShow = await db.selectFrom("show_products").select("product_id").where("show_id", "=", showId).where("product_id", "=", productId).executeTakeFirst();
+        if (!inShow) return fail("product_not_in_show");
+      }
+      const at = Date.now();
+      await db.transaction().execute(async (tx) => {
+        await tx.updateTable("shows").set({ showcased_product_id: productId }).where("id", "=", showId).execute();
+        await tx.insertInto("show_showcases").values({ id: newId("shc"), show_id: showId, product_id: productId, at }).execute();
+      });
+      bus.publish({ type: "show.showcased", showId, productId, at });
+      return { ok: true, at };
+    },
+
+    async showcasedProductId(showId) {
+      const r = await db.selectFrom("shows").select("showcased_product_id").where("id", "=", showId).executeTakeFirst();
+      return r?.showcased_product_id ?? null;
+    },
+
+    async showForStreamKey(streamKey) {
+      if (!streamKey || streamKey.length > 100) return null;
+      const r = await db.selectFrom("shows").select(["id", "status"]).where("stream_key", "=", streamKey).executeTakeFirst();
+      if (!r || r.status === "ended") return null;
+      return { showId: r.id };
+    },
+
+    async markLive(showId) {
+      const at = Date.now();
+      const res = await db
+        .updateTable("shows")
+        .set({ status: "live", started_at: at })
+        .where("id", "=", showId)
+        .where("status", "=", "scheduled")
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) === 1) bus.publish({ type: "show.started", showId, at });
+    },
+
+    async markEnded(showId, reason) {
+      const at = Date.now();
+      const res = await db
+        .updateTable("shows")
+        .set({ status: "ended", ended_at: at, showcased_product_id: null })
+        .where("id", "=", showId)
+        .where("status", "!=", "ended")
+        .executeTakeFirst();
+      const ended = Number(res.numUpdatedRows) === 1;
+      if (ended) bus.publish({ type: "show.ended", showId, at, reason });
+      return ended;
+    },
+
+    async addLikes(showId, count) {
+      await db
+        .updateTable("shows")
+        .set((eb) => ({ like_count: eb("like_count", "+", count) }))
+        .where("id", "=", showId)
+        .execute();
+    },
+
+    async recordPeakViewers(showId, viewers) {
+      await db.updateTable("shows").set({ peak_viewers: viewers }).where("id", "=", showId).where("peak_viewers", "<", viewers).execute();
+    },
+
+    async saleContext(showId, productId) {
+      const show = await db.selectFrom("shows").select(["status", "merchant_id"]).where("id", "=", showId).executeTakeFirst();
+      if (!show) return fail("not_found", "No such show.");
+      if (show.status === "ended") return fail("show_already_ended");
+      if (show.status !== "live") return fail("show_not_live");
+      const inShow = await db.selectFrom("show_products").select("product_id").where("show_id", "=", showId).where("product_id", "=", productId).executeTakeFirst();
+      if (!inShow) return fail("product_not_in_show");
+      return { ok: true, merchantId: show.merchant_id };
+    },
+
+    async liveShowIds() {
+      const rows = await db.selectFrom("shows").select("id").where("status", "=", "live").execute();
+      return rows.map((r) => r.id);
+    },
+  };
+  return self;
+}

@@ -1,0 +1,48 @@
+import { z } from "zod";
+
+/**
+ * The error catalogue: every error the API can return, with its HTTP status.
+ * The web app translates by `code`, so codes are stable: add, never rename.
+ */
+export const errorCatalogue = {
+  validation_failed: 400,
+  malformed_json: 400,
+  idempotency_key_required: 400,
+  unauthenticated: 401,
+  invalid_credentials: 401,
+  forbidden: 403,
+  not_found: 404,
+  route_not_found: 404,
+  email_taken: 409,
+  conflict: 409,
+  checkout_in_progress: 409,
+  invalid_transition: 409,
+  show_not_live: 409,
+  show_already_ended: 409,
+  product_not_in_show: 409,
+  product_unavailable: 409,
+  out_of_stock: 409,
+  idempotency_key_reused: 422,
+  currency_mismatch: 422,
+  payment_declined: 402,
+  payment_failed: 502,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal_error: 500,
+} as const;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+export const errorCodes = Object.keys(errorCatalogue) as [ErrorCode, ...ErrorCode[]];
+
+/** RFC 9457 problem details, as every error response carries them. */
+export const Problem = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  code: z.enum(errorCodes),
+  detail: z.string().optional(),
+  requestId: z.string().optional(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+export type Problem = z.infer<typeof Problem>;

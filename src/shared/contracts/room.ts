@@ -1,0 +1,89 @@
+import { z } from "zod";
+import { Id } from "./common.ts";
+import { Product } from "./catalog.ts";
+import { Question, ShowCounters, ShowStatus } from "./shows.ts";
+import { errorCodes } from "./errors.ts";
+
+export const CHAT_MAX_LENGTH = 300;
+export const MAX_CLIENT_FRAME_BYTES = 4096;
+
+/* ---------- client → server ---------- */
+export const ClientMessage = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("chat.send"), text: z.string().trim().min(1).max(CHAT_MAX_LENGTH), clientMsgId: z.string().max(64).optional() }),
+  z.object({ type: z.literal("like.send"), count: z.number().int().min(1).max(50).default(1) }),
+  z.object({
+    type: z.literal("question.ask"),
+    text: z.string().trim().min(1).max(CHAT_MAX_LENGTH),
+    productId: Id.nullable().default(null),
+    clientMsgId: z.string().max(64).optional(),
+  }),
+  z.object({ type: z.literal("ping"), at: z.number().optional() }),
+]);
+export type ClientMessage = z.input<typeof ClientMessage>;
+
+/* ---------- server → client ---------- */
+export const ChatAuthor = z.object({ id: Id, name: z.string(), role: z.enum(["viewer", "host", "merchant", "admin"]) });
+export const ChatMessage = z.object({ id: Id, author: ChatAuthor, text: z.string(), at: z.string() });
+export type ChatMessage = z.infer<typeof ChatMessage>;
+
+export const OrderNote = z.object({ productTitle: z.string(), quantity: z.number().int(), at: z.string() });
+
+export const HostOrder = z.object({
+  orderId: Id,
+  number: z.string(),
+  buyerName: z.string(),
+  productTitle: z.string(),
+  variantTitle: z.string(),
+  quantity: z.number().int(),
+  total: z.number().int(),
+  currency: z.string(),
+  at: z.string(),
+});
+
+export const ServerEvent = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("room.snapshot"),
+    showId: Id,
+    status: ShowStatus,
+    you: z.object({ id: Id, name: z.string(), canChat: z.boolean(), isHost: z.boolean() }).nullable(),
+    viewers: z.number().int(),
+    likes: z.number().int(),
+    showcased: Product.nullable(),
+    chat: z.array(ChatMessage),
+    questions: z.array(Question),
+    counters: ShowCounters.nullable(),
+  }),
+  z.object({ type: z.literal("chat.message"), message: ChatMessage, clientMsgId: z.string().optional() }),
+  z.object({ type: z.literal("likes.updated"), total: z.number().int() }),
+  z.object({ type: z.literal("viewers.updated"), count: z.number().int() }),
+  z.object({ type: z.literal("product.showcased"), product: Product.nullable() }),
+  z.object({ type: z.literal("order.note"), note: OrderNote }),
+  z.object({ type: z.literal("question.updated"), question: Question, clientMsgId: z.string().optional() }),
+  z.object({ type: z.literal("show.status"), status: ShowStatus }),
+  /* host and merchant staff only */
+  z.object({ type: z.literal("counters.updated"), counters: ShowCounters }),
+  z.object({ type: z.literal("order.received"), order: HostOrder }),
+  z.object({ type: z.literal("pong"), at: z.number().optional() }),
+  z.object({ type: z.literal("error"), code: z.enum(errorCodes), message: z.string(), retryAfterMs: z.number().int().optional() }),
+]);
+export type ServerEvent = z.infer<typeof ServerEvent>;
+
+/** Each server frame is a JSON array of events: one tick's worth, serialized once for every socket. */
+export const ServerFrame = z.array(ServerEvent);
+
+/** Close codes the room uses (4000–4999 are application-defined). */
+export const RoomCloseCode = {
+  showNotFound: 4404,
+  slowConsumer: 4008,
+  flooding: 4029,
+  serverShutdown: 1001,
+} as const;
+
+/** Merchant live feed (server-sent events): orders as they are paid. */
+export const MerchantFeedEvent = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("order.created"), orderId: Id, number: z.string(), total: z.number().int(), currency: z.string(), at: z.string() }),
+  z.object({ type: z.literal("order.updated"), orderId: Id, status: z.string(), at: z.string() }),
+]);
+export type MerchantFeedEvent = z.infer<typeof MerchantFeedEvent>;
+export type HostOrder = z.infer<typeof HostOrder>;
+export type OrderNote = z.infer<typeof OrderNote>;
