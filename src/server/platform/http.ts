@@ -38,7 +38,6 @@ export function createHttp(logger: Logger, opts: { bodyLimit?: number; spaFallba
     genReqId: () => newId("req"),
     requestIdHeader: false,
     bodyLimit: opts.bodyLimit ?? 256 * 1024,
-    disableRequestLogging: false,
     trustProxy: true,
   }).withTypeProvider<ZodTypeProvider>();
 

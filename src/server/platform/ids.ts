@@ -2,13 +2,19 @@ import { randomBytes } from "node:crypto";
 
 const ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz";
 
-/** Opaque, roughly time-ordered id with a type prefix, e.g. `prd_lx2k9a0f3q8h1m2n`. */
+let seq = 0;
+
+/**
+ * Opaque id with a type prefix, e.g. `prd_0lx2k9a0f00a3q8h1m2nxk`: time, then a per-process sequence,
+ * then randomness, so ids made by one process sort in creation order even within one millisecond.
+ */
 export function newId(prefix: string): string {
   const time = Date.now().toString(36).padStart(9, "0");
-  const bytes = randomBytes(10);
+  seq = (seq + 1) % 1_679_616; // 36^4
+  const bytes = randomBytes(8);
   let rand = "";
   for (const b of bytes) rand += ALPHABET[b % 36];
-  return `${prefix}_${time}${rand}`;
+  return `${prefix}_${time}${seq.toString(36).padStart(4, "0")}${rand}`;
 }
 
 /** A secret token suitable for cookies and stream keys (URL-safe, 160+ bits). */

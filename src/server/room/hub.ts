@@ -28,6 +28,11 @@ class Room {
   private lastViewerCount = -1;
   constructor(readonly showId: string) {}
 
+  /** A newcomer's snapshot predates its own arrival: send the count on the next tick regardless. */
+  countChanged() {
+    this.lastViewerCount = -1;
+  }
+
   enqueue(event: ServerEvent, audience: Audience) {
     this.pending.push({ event, audience });
   }
@@ -89,6 +94,7 @@ export class RoomHub {
     let room = this.rooms.get(showId);
     if (!room) this.rooms.set(showId, (room = new Room(showId)));
     room.conns.add(conn);
+    room.countChanged();
     this.hooks.onConnectionsChanged(this.totalConnections());
   }
 

@@ -203,26 +203,39 @@ export function createRealtime(deps: {
   return {
     hub,
     async accept(ws, showId, user) {
+      // Buffer what arrives while the snapshot is being built; handle messages one at a time per
+      // connection so one sender's messages keep their order.
+      let conn: RoomConnection | null = null;
+      let queue: Promise<void> = Promise.resolve();
+      const early: [Buffer, boolean][] = [];
+      const handle = (raw: Buffer, isBinary: boolean) => {
+        const c = conn!;
+        queue = queue
+          .then(() => onMessage(c, showId, raw, isBinary))
+          .catch((err) => {
+            deps.log.error({ err, showId }, "room message failed");
+            sendError(c, "internal_error");
+          });
+      };
+      ws.on("message", (raw, isBinary) => (conn ? handle(raw as Buffer, isBinary) : early.push([raw as Buffer, isBinary])));
+      ws.on("close", () => {
+        if (!conn) return;
+        hub.leave(showId, conn);
+        void pushCounters(showId).catch(() => {});
+      });
+
       const isHost = user ? (await deps.shows.authorizeHost(user, showId)).ok : false;
       const snap = await snapshot(showId, user, isHost);
       if (!snap) {
         ws.close(RoomCloseCode.showNotFound, "no such show");
         return;
       }
-      const conn: RoomConnection = { ws, user, isHost, chatTokens: CHAT_BURST, msgTokens: MSG_BURST, lastRefill: Date.now(), rejected: 0 };
+      if (ws.readyState !== ws.OPEN) return; // left while we were preparing
+      conn = { ws, user, isHost, chatTokens: CHAT_BURST, msgTokens: MSG_BURST, lastRefill: Date.now(), rejected: 0 };
       hub.sendTo(conn, [snap]);
       hub.join(showId, conn);
-      ws.on("message", (raw, isBinary) => {
-        onMessage(conn, showId, raw, isBinary).catch((err) => {
-          deps.log.error({ err, showId }, "room message failed");
-          sendError(conn, "internal_error");
-        });
-      });
-      ws.on("close", () => {
-        hub.leave(showId, conn);
-        if (isHost || hub.viewerCount(showId) > 0) void pushCounters(showId).catch(() => {});
-      });
-      if (!isHost) void pushCounters(showId).catch(() => {});
+      for (const [raw, isBinary] of early) handle(raw, isBinary);
+      void pushCounters(showId).catch(() => {});
     },
     counters,
     likeTotal: (showId) => likes.get(showId)?.total,

@@ -43,7 +43,7 @@ describe("the room", () => {
     const { show } = await demoShow(server);
     const a = await server.client().joinRoom(show.id);
     const b = await server.client().joinRoom(show.id);
-    await a.waitFor((e) => e.type === "viewers.updated" && e.count >= 2);
+    await a.waitFor((e) => e.type === "viewers.updated" && e.count === 2);
     b.close();
     await a.next((e) => e.type === "viewers.updated" && e.count === 1);
     a.close();

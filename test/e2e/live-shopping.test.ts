@@ -1,0 +1,145 @@
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { startServer, type TestServer } from "../support/harness.ts";
+import { launchBrowser, phoneContext } from "../support/browser.ts";
+import { resolveFfmpeg } from "../../src/server/media/ffmpeg.ts";
+import { testPatternArgs } from "../../src/server/media/test-pattern.ts";
+import type { ServerEvent } from "../../src/shared/contracts/room.ts";
+
+const until = async <T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+};
+
+function push(url: string, seconds = 120): ChildProcess {
+  return spawn(resolveFfmpeg(), testPatternArgs({ url, seconds, width: 640, height: 360 }), { stdio: ["ignore", "ignore", "pipe"] });
+}
+
+describe("the whole live-shopping loop, end to end", () => {
+  let server: TestServer;
+  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  const children: ChildProcess[] = [];
+  before(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    for (const c of children) c.kill("SIGKILL");
+    await browser?.close();
+    await server?.close();
+  });
+
+  test("host goes live with RTMP, viewer watches HLS in Chromium, chats, buys the showcased product; merchant and host see the order", async () => {
+    const host = await server.as("host");
+    const viewer = await server.as("viewer");
+    const merchant = await server.as("merchant");
+    const show = (await host.shows.mine()).body.items.find((s) => s.status === "scheduled")!;
+    const studio = (await host.shows.studio(show.id)).body;
+    assert.match(studio.rtmpUrl, /^rtmp:\/\/.+\/live$/);
+
+    // A wrong key is refused at connect: ffmpeg gives up and the show stays scheduled.
+    const intruder = push(`${server.rtmpUrl}/not-the-key`, 5);
+    children.push(intruder);
+    const code = await new Promise<number | null>((resolve) => intruder.on("exit", (c) => resolve(c)));
+    assert.notEqual(code, 0);
+    assert.equal((await host.shows.get(show.id)).body.status, "scheduled");
+
+    // The right key makes the show live.
+    const publisher = push(`${server.rtmpUrl}/${studio.streamKey}`);
+    children.push(publisher);
+    const live = await until("show live", async () => {
+      const s = (await viewer.shows.get(show.id)).body;
+      return s.status === "live" && s.playbackUrl ? s : null;
+    });
+
+    // The viewer's phone plays the HLS through hls.js until the video's time advances.
+    const ctx = await phoneContext(browser.browser, server.baseUrl, viewer.cookie);
+    const page = await ctx.newPage();
+    await page.goto(`${server.baseUrl}/shows/${show.id}`);
+    const video = page.getByTestId("player-video");
+    await video.waitFor();
+    const t1 = await until("video playing", async () => {
+      const t = await video.evaluate((v: HTMLVideoElement) => v.currentTime);
+      return t > 0.5 ? t : null;
+    }, 45_000);
+    const t2 = await until("video time advancing", async () => {
+      const t = await video.evaluate((v: HTMLVideoElement) => v.currentTime);
+      return t > t1 + 1 ? t : null;
+    });
+    assert.ok(t2 > t1);
+
+    // Two WebSocket clients chat; the phone shows it.
+    const hostRoom = await host.joinRoom(show.id);
+    const luca = server.client();
+    await luca.auth.signUp("luca.e2e@example.com", "password-123", "Luca");
+    const lucaRoom = await luca.joinRoom(show.id);
+    const sofiaRoom = await viewer.joinRoom(show.id);
+    lucaRoom.send({ type: "chat.send", text: "Ciao a tutti!" });
+    sofiaRoom.send({ type: "chat.send", text: "Is the tee organic?" });
+    await sofiaRoom.waitFor((e) => e.type === "chat.message" && e.message.text === "Ciao a tutti!");
+    await lucaRoom.waitFor((e) => e.type === "chat.message" && e.message.text === "Is the tee organic?");
+    await page.getByTestId("chat-list").getByText("Is the tee organic?").waitFor();
+
+    // The host showcases the tee from their session; its card appears in the player.
+    const tee = live.products.find((p) => p.title.includes("tee"))!;
+    assert.equal((await host.shows.showcase(show.id, tee.id)).status, 200);
+    const card = page.getByTestId("product-card");
+    await card.getByText(tee.title).waitFor();
+
+    // Buy it inside the player with the sandbox card.
+    const variant = tee.variants.find((v) => v.stock > 0)!;
+    await card.click();
+    await page.getByTestId("variant-option").filter({ hasText: variant.title }).first().click();
+    await page.getByTestId("buy-now").click();
+    await page.getByTestId("ship-name").fill("Sofia Rossi");
+    await page.getByTestId("ship-line1").fill("Via Roma 1");
+    await page.getByTestId("ship-city").fill("Milano");
+    await page.getByTestId("ship-postal").fill("20121");
+    await page.getByTestId("ship-country").fill("IT");
+    await page.getByTestId("card-number").fill("4242 4242 4242 4242");
+    await page.getByTestId("card-exp-month").fill("12");
+    await page.getByTestId("card-exp-year").fill("2099");
+    await page.getByTestId("card-cvc").fill("123");
+    await page.getByTestId("pay-button").click();
+    const confirmation = page.getByTestId("order-confirmation");
+    await confirmation.waitFor({ timeout: 15_000 });
+    // The video keeps playing behind the sheet.
+    const t3 = await video.evaluate((v: HTMLVideoElement) => v.currentTime);
+    await until("video still advancing behind the sheet", async () => (await video.evaluate((v: HTMLVideoElement) => v.currentTime)) > t3 + 0.5);
+    await page.screenshot({ path: "test-results/e2e-viewer-bought.png" }).catch(() => {});
+
+    // Everyone hears of it: a note for viewers, the order and counters for the host, the merchant's list.
+    const order = (await viewer.orders.mine()).body.items[0]!;
+    assert.equal(order.status, "paid");
+    assert.equal(order.items[0]!.variantId, variant.id);
+    await lucaRoom.waitFor((e) => e.type === "order.note" && e.note.productTitle === tee.title);
+    const received = await hostRoom.waitFor<Extract<ServerEvent, { type: "order.received" }>>((e) => e.type === "order.received");
+    assert.equal(received.order.orderId, order.id);
+    const counters = (await host.shows.counters(show.id)).body;
+    assert.equal(counters.orders, 1);
+    assert.deepEqual(counters.revenue, [{ currency: "EUR", amount: variant.price }]);
+    assert.ok(counters.viewers >= 3);
+    const merchantOrders = (await merchant.orders.merchant()).body.items;
+    assert.ok(merchantOrders.some((o) => o.id === order.id && o.showId === show.id));
+
+    // The merchant's orders page lists it.
+    const mctx = await phoneContext(browser.browser, server.baseUrl, merchant.cookie);
+    const mpage = await mctx.newPage();
+    await mpage.goto(`${server.baseUrl}/merchant/orders`);
+    await mpage.getByTestId("orders-table").getByText(order.number).waitFor();
+    await mctx.close();
+
+    // The push stops: the show ends and the packager is cleaned up.
+    publisher.kill("SIGINT");
+    await until("show ended", async () => (await viewer.shows.get(show.id)).body.status === "ended", 30_000);
+    assert.equal(server.app.ingest.isLive(show.id), false);
+    for (const r of [hostRoom, lucaRoom, sofiaRoom]) r.close();
+    await ctx.close();
+  });
+});
