@@ -10,6 +10,7 @@ const EnvSchema = z.object({
   PUBLIC_URL: z.string().url().optional(),
   DATA_DIR: z.string().default("./data"),
   DATABASE_URL: z.string().optional(),
+  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "lower-case letters, digits and _").optional(),
   RTMP_PORT: z.coerce.number().int().min(0).max(65535).default(1935),
   RTMP_PUBLIC_URL: z.string().optional(),
   FFMPEG_PATH: z.string().optional(),
@@ -27,7 +28,7 @@ export interface AppConfig {
   port: number;
   publicUrl: string;
   dataDir: string;
-  database: { kind: "sqlite"; file: string } | { kind: "postgres"; url: string };
+  database: { kind: "sqlite"; file: string } | { kind: "postgres"; url: string; schema?: string };
   rtmp: { port: number; publicUrl: string };
   media: { ffmpegPath?: string; stallTimeoutMs: number; segmentSeconds: number; hlsDir: string };
   uploadsDir: string;
@@ -51,7 +52,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const dataDir = path.resolve(e.DATA_DIR);
   let database: AppConfig["database"] = { kind: "sqlite", file: path.join(dataDir, "vetrina.db") };
   if (e.DATABASE_URL) {
-    if (/^postgres(ql)?:\/\//.test(e.DATABASE_URL)) database = { kind: "postgres", url: e.DATABASE_URL };
+    if (/^postgres(ql)?:\/\//.test(e.DATABASE_URL)) database = { kind: "postgres", url: e.DATABASE_URL, schema: e.DATABASE_SCHEMA };
     else if (e.DATABASE_URL.startsWith("sqlite:")) database = { kind: "sqlite", file: path.resolve(e.DATABASE_URL.slice("sqlite:".length)) };
     else throw new ConfigError("Invalid configuration:\n  DATABASE_URL: must start with postgres://, postgresql:// or sqlite:");
   }

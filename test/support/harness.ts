@@ -3,6 +3,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import pino from "pino";
+import pg from "pg";
 import { loadConfig, type AppConfig } from "../../src/server/config.ts";
 import { buildApp, type App } from "../../src/server/app.ts";
 import { ApiClient } from "./client.ts";
@@ -31,10 +32,14 @@ export interface TestServer {
 
 /**
  * Builds and starts a complete app in this process on free ports, with its own data directory.
- * SQLite in a temporary directory; demo data seeded.
+ * SQLite in a temporary directory by default; with TEST_DATABASE_URL=postgres://… the same app runs on
+ * PostgreSQL in a schema of its own, dropped at close.
  */
 export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "vetrina-test-"));
+  const pgUrl = process.env.TEST_DATABASE_URL;
+  const schema = pgUrl ? `t_${path.basename(dataDir).replace(/[^a-z0-9]/gi, "").toLowerCase()}` : undefined;
+  if (pgUrl) await pgAdmin(pgUrl, `create schema ${schema}`);
   const [port, rtmpPort] = [await freePort(), await freePort()];
   const config = loadConfig({
     NODE_ENV: "test",
@@ -46,6 +51,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     MEDIA_STALL_TIMEOUT_MS: "4000",
     HLS_SEGMENT_SECONDS: "1",
+    ...(pgUrl ? { DATABASE_URL: pgUrl, DATABASE_SCHEMA: schema! } : {}),
     ...env,
   });
   const app = await buildApp(config, { logger: pino({ level: config.logLevel }) });
@@ -63,8 +69,19 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     },
     async close() {
       await app.close();
+      if (pgUrl) await pgAdmin(pgUrl, `drop schema ${schema} cascade`);
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
   return server;
+}
+
+async function pgAdmin(url: string, statement: string) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
 }

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { Product, ProductInput, Variant } from "../../shared/contracts/catalog.ts";
 import type { Db, DbOrTx } from "../platform/db.ts";
 import type { EventBus } from "../platform/bus.ts";
@@ -164,7 +165,10 @@ export function createCatalog(deps: { db: Db; bus: EventBus }): Catalog {
     async list(merchantId, { cursor, limit, q, status }) {
       let query = db.selectFrom("products").select(["id", "created_at"]).where("merchant_id", "=", merchantId);
       if (status) query = query.where("status", "=", status);
-      if (q) query = query.where("title", "like", `%${q.replace(/[%_\\]/g, (c) => "\\" + c)}%`);
+      if (q) {
+        const pattern = `%${q.toLowerCase().replace(/[%_\\]/g, (c) => "\\" + c)}%`;
+        query = query.where(sql<boolean>`lower(title) like ${pattern} escape '\\'`);
+      }
       if (cursor) {
         const [at, id] = decodeCursor(cursor);
         query = query.where((eb) => eb.or([eb("created_at", "<", at), eb.and([eb("created_at", "=", at), eb("id", "<", id)])]));
