@@ -58,8 +58,10 @@ export function createCheckout(deps: {
   /** Final step: turn the provider's answer into an order, or give the stock back. */
   async function settle(attemptId: string, charge: ChargeResult | null): Promise<BuyNowResult> {
     const a = await db.selectFrom("checkout_attempts").selectAll().where("id", "=", attemptId).executeTakeFirstOrThrow();
-    const v = await catalog.variantForSale(db, a.variant_id);
-    if (charge?.status === "succeeded" && v) {
+    if (charge?.status === "succeeded") {
+      // Variants are retired, never deleted, so the one we reserved is still there.
+      const v = await catalog.variantForSale(db, a.variant_id);
+      if (!v) throw new Error(`variant ${a.variant_id} of attempt ${attemptId} vanished`);
       const created = await db.transaction().execute(async (tx) => {
         const o = await orders.insertPaid(tx, {
           merchantId: v.merchantId,
