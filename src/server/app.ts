@@ -28,6 +28,8 @@ import { createCheckout, type Checkout } from "./checkout/buy-now.ts";
 import { checkoutRoutes } from "./checkout/routes.ts";
 import { createIngest, type Ingest } from "./media/ingest.ts";
 import { mediaRoutes } from "./media/routes.ts";
+import { createFlashSales, type FlashSales } from "./flash-sales/service.ts";
+import { flashSalesRoutes } from "./flash-sales/routes.ts";
 import { seedDemoData, type DemoAccount } from "./demo/seed.ts";
 
 export interface AppDeps {
@@ -49,6 +51,7 @@ export interface App {
   realtime: Realtime;
   orders: Orders;
   checkout: Checkout;
+  flashSales: FlashSales;
   ingest: Ingest;
   demoAccounts: DemoAccount[];
   /** Starts HTTP and RTMP listeners; returns the HTTP base URL. */
@@ -82,6 +85,21 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
   });
   const orders = createOrders({ db: db.db, bus, catalog, payments, log });
   const checkout = createCheckout({ db: db.db, bus, catalog, shows, orders, payments, onOutcome: (o) => metrics.checkoutOutcomes.inc({ outcome: o }) });
+  const flashSales = createFlashSales({
+    db: db.db,
+    bus,
+    catalog,
+    shows,
+    orders,
+    payments,
+    holdMs: config.flashSales.holdSeconds * 1000,
+    log: log.child({ domain: "flash-sales" }),
+    onFatal: (err) => {
+      // Fail-stop: decisions that could not be made durable must not be acted on. Recovery on restart.
+      log.fatal({ err }, "flash-sale journal could not commit; stopping");
+      process.exit(70);
+    },
+  });
   const room = createRoomService({
     db: db.db,
     bus,
@@ -99,6 +117,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
     shows,
     catalog,
     orders,
+    flashSales,
     onConnectionsChanged: (n) => metrics.roomConnections.set(n),
     onChat: () => metrics.chatMessages.inc(),
     log,
@@ -117,6 +136,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
       },
     },
     log.child({ domain: "media" }),
+    { host: config.host === "0.0.0.0" ? undefined : config.host },
   );
   bus.subscribe("show.started", () => metrics.liveShows.inc());
   bus.subscribe("show.ended", () => metrics.liveShows.dec());
@@ -129,6 +149,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
   const recovered = await checkout.recoverPending();
   if (recovered) log.warn({ recovered }, "settled checkout attempts left pending by a previous run");
   for (const showId of await shows.liveShowIds()) await shows.markEnded(showId, "server_restart");
+  await flashSales.start();
 
   const demoAccounts = config.demoData ? await seedDemoData({ db: db.db, accounts, catalog, shows, log, uploadsDir: config.uploadsDir }) : [];
 
@@ -157,6 +178,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
   });
   roomRoutes(http, { realtime, room, shows });
   checkoutRoutes(http, { checkout, orders, bus });
+  flashSalesRoutes(http, { flashSales });
   mediaRoutes(http, config);
 
   http.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => http.swagger());
@@ -194,6 +216,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
     realtime,
     orders,
     checkout,
+    flashSales,
     ingest,
     demoAccounts,
     async listen() {
@@ -203,8 +226,10 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
       return address.replace("[::1]", "127.0.0.1").replace("0.0.0.0", "127.0.0.1");
     },
     async close() {
-      await realtime.close();
+      // Ingest first, so the shows it ends still reach the rooms; then the rest.
       await ingest.stop();
+      await flashSales.close();
+      await realtime.close();
       if (listening || http.server.listening) await http.close();
       else await http.close().catch(() => {});
       await bus.close();

@@ -46,7 +46,18 @@ export interface FfmpegProcess {
  * Spawns ffmpeg with FFMPEG_BASE_ARGS prepended; its stderr (warnings and errors only) goes to the
  * logger line by line, so a failing packager explains itself in the server log.
  */
-export function spawnFfmpeg(ffmpegPath: string, args: readonly string[], logger?: Logger): FfmpegProcess {
+export function spawnFfmpeg(
+  ffmpegPath: string,
+  args: readonly string[],
+  opts: {
+    logger?: Logger;
+    /** e.g. mask secrets that ffmpeg echoes in URLs */
+    redact?: (line: string) => string;
+    /** when true, stderr goes to debug: complaints about an input we closed on purpose are expected */
+    quiet?: () => boolean;
+  } = {},
+): FfmpegProcess {
+  const { logger, redact = (line: string) => line, quiet = () => false } = opts;
   const child = spawn(ffmpegPath, [...FFMPEG_BASE_ARGS, ...args], { stdio: ["ignore", "ignore", "pipe"] });
   let pending = "";
   child.stderr?.setEncoding("utf8");
@@ -54,7 +65,11 @@ export function spawnFfmpeg(ffmpegPath: string, args: readonly string[], logger?
     pending += chunk;
     const lines = pending.split(/\r?\n/);
     pending = lines.pop() ?? "";
-    for (const line of lines) if (line.trim()) logger?.warn({ pid: child.pid }, `ffmpeg: ${line}`);
+    for (const line of lines) {
+      if (!line.trim() || !logger) continue;
+      if (quiet()) logger.debug({ pid: child.pid }, `ffmpeg: ${redact(line)}`);
+      else logger.warn({ pid: child.pid }, `ffmpeg: ${redact(line)}`);
+    }
     if (pending.length > 4096) pending = "";
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {

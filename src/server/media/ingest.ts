@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
 import type { AppConfig } from "../config.ts";
 import { resolveFfmpeg, spawnFfmpeg, type FfmpegProcess } from "./ffmpeg.ts";
-import { createRtmpSession, onNmsEvent, redirectNmsLogging, type NmsRtmpSession } from "./nms.ts";
+import { createRtmpSession, maskRtmpUrls, onNmsEvent, redirectNmsLogging, type NmsRtmpSession } from "./nms.ts";
 import { hlsPackagerArgs, PLAYLIST_FILE, SHOW_DIR } from "./packager.ts";
 
 /** OBS is given `rtmp://<host>:<port>/live` as server and the show's stream key. */
@@ -50,6 +50,8 @@ interface LiveSession {
   showId: string;
   streamKey: string;
   publisher: NmsRtmpSession;
+  /** RTMP players of this stream: the packager's own connection */
+  players: Set<NmsRtmpSession>;
   dir: string;
   packager: FfmpegProcess;
   startedAt: number;
@@ -157,6 +159,7 @@ export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logg
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
     const streamKey = publisher.streamName;
+    let s: LiveSession | undefined; // assigned right below; read by `quiet` once ffmpeg writes
     const packager = spawnFfmpeg(
       ffmpegPath,
       hlsPackagerArgs({
@@ -164,16 +167,15 @@ export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logg
         dir,
         segmentSeconds,
         sessionToken: Date.now().toString(36) + randomBytes(3).toString("hex"),
-        // Later than the watchdog, so a stall is reported as such rather than as a packager exit.
-        readTimeoutMs: stallTimeoutMs + 2000,
       }),
-      logger.child({ showId, component: "hls-packager" }),
+      { logger: logger.child({ showId, component: "hls-packager" }), redact: maskRtmpUrls, quiet: () => !!s?.ending },
     );
     const now = Date.now();
-    const s: LiveSession = {
+    s = {
       showId,
       streamKey,
       publisher,
+      players: new Set(),
       dir,
       packager,
       startedAt: now,
@@ -250,7 +252,11 @@ export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logg
     s.ending ??= (async () => {
       clearInterval(s.watchdog);
       logger.info({ showId: s.showId, reason, wasLive: s.announced !== null }, "live session ending");
+      // Closing its input makes ffmpeg finish its files and exit; it ignores a single SIGTERM
+      // while blocked reading a quiet stream, so the signal is only the backstop.
       s.publisher.socket.destroy();
+      for (const player of s.players) player.socket.destroy();
+      await Promise.race([s.packager.exited, delay(1000)]);
       await s.packager.stop();
       await fs.promises.rm(s.dir, { recursive: true, force: true }).catch((err: unknown) => logger.warn({ err, dir: s.dir }, "could not remove HLS files"));
       // The slot stays taken until the files are gone, so a reconnecting publisher cannot lose its new ones.
@@ -271,13 +277,15 @@ export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logg
     // Players are our own packagers; nobody else needs the raw stream.
     const { remoteAddress, localAddress } = session.socket;
     const sameHost = isLoopback(remoteAddress) || (!!remoteAddress && remoteAddress === localAddress);
-    const ours = sameHost && session.streamApp === RTMP_APP && [...live.values()].some((s) => s.streamKey === session.streamName && !s.ending);
-    if (!ours) {
+    const target = session.streamApp === RTMP_APP ? [...live.values()].find((s) => s.streamKey === session.streamName && !s.ending) : undefined;
+    if (!sameHost || !target) {
       logger.info({ peer: session.ip }, "RTMP play refused");
       session.socket.destroy();
       return;
     }
     session.socket.setTimeout(0);
+    target.players.add(session);
+    session.socket.once("close", () => target.players.delete(session));
   }
 
   async function removeStaleShowDirs() {
@@ -342,6 +350,8 @@ export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logg
     },
   };
 }
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 function isLoopback(address: string | undefined): boolean {
   return !!address && (address === "::1" || address.startsWith("127.") || address.startsWith("::ffff:127."));

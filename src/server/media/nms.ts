@@ -63,7 +63,7 @@ export function onNmsEvent(event: NmsSessionEvent, listener: (session: NmsRtmpSe
 export function redirectNmsLogging(logger: Logger): () => void {
   const previous = nmsLogger.log;
   const sink = (message: string, level = "info") => {
-    const text = maskStreamKeys(String(message));
+    const text = maskStreamPaths(String(message));
     if (level === "error" || level === "warn") logger.warn(`rtmp: ${text}`);
     else if (level === "info") logger.debug(`rtmp: ${text}`);
     else logger.trace(`rtmp: ${text}`);
@@ -74,6 +74,12 @@ export function redirectNmsLogging(logger: Logger): () => void {
   };
 }
 
-export function maskStreamKeys(text: string): string {
-  return text.replace(/(\/[A-Za-z0-9_-]+\/)[A-Za-z0-9_-]+/g, "$1***").replace(/\bname=\S+/g, "name=***");
+/** NMS messages name streams as "/app/key" or "app=..., name=key". */
+function maskStreamPaths(text: string): string {
+  return maskRtmpUrls(text).replace(/(\/[A-Za-z0-9_-]+\/)[A-Za-z0-9_-]+/g, "$1***").replace(/\bname=\S+/g, "name=***");
+}
+
+/** "rtmp://host:port/app/key" → "rtmp://host:port/app/***" */
+export function maskRtmpUrls(text: string): string {
+  return text.replace(/(rtmps?:\/\/[^/\s]+\/[^/\s]+\/)[^\s:?]+/g, "$1***");
 }

@@ -20,8 +20,6 @@ export interface PackagerArgs {
   segmentSeconds: number;
   /** per-publish token that prefixes segment names (lowercase alphanumerics) */
   sessionToken: string;
-  /** ffmpeg gives up reading after this long without data, so a wedged input cannot keep it alive */
-  readTimeoutMs: number;
   /** segments kept in the rolling playlist */
   listSize?: number;
 }
@@ -30,11 +28,17 @@ export interface PackagerArgs {
  * ffmpeg arguments (after FFMPEG_BASE_ARGS) that repackage the published stream into HLS without
  * re-encoding: the host's encoder already chose codecs and keyframes, so this costs almost no CPU.
  * Segments are cut at keyframes, so they are as long as the host's keyframe interval at least.
+ *
+ * No `-rw_timeout`: ffmpeg 5.1 does not apply it to RTMP input (a paused publisher kept a test
+ * reader waiting 9 s past a 2 s timeout). The input is our own server, so the ingest's watchdog
+ * ends a stalled stream by closing the packager's connection, which makes ffmpeg finish and exit.
  */
 export function hlsPackagerArgs(o: PackagerArgs): string[] {
   return [
-    "-rw_timeout", String(Math.round(o.readTimeoutMs * 1000)),
     "-rtmp_live", "live",
+    // An RTMP publisher sends its codec headers first; probing for 1 s instead of 5 brings the
+    // first playlist (and so "live") about 1.5 s sooner.
+    "-analyzeduration", "1000000",
     "-i", o.input,
     "-map", "0:v?",
     "-map", "0:a?",

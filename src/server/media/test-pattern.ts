@@ -27,8 +27,10 @@ export function testPatternArgs(o: TestPatternOptions): string[] {
   const kbps = Math.max(300, Math.round((width * height * fps * 0.07) / 1000));
   const filters = ["format=yuv420p"];
   if (o.clock) {
-    const size = Math.max(12, Math.round(Math.min(width, height) / 14));
-    filters.unshift(`drawtext=text='VETRINA TEST  %{localtime}':fontsize=${size}:fontcolor=white:box=1:boxcolor=black@0.6:boxborderw=${Math.round(size / 3)}:x=(w-text_w)/2:y=h*0.08`);
+    const size = Math.max(10, Math.round(Math.min(width, height) / 16));
+    const line = (text: string, y: string) =>
+      `drawtext=text='${text}':fontsize=${size}:fontcolor=white:box=1:boxcolor=black@0.6:boxborderw=${Math.round(size / 4)}:x=(w-text_w)/2:y=${y}`;
+    filters.unshift(line("VETRINA TEST", "h*0.06"), line("%{localtime}", `h*0.06+${Math.round(size * 1.6)}`));
   }
   return [
     ...FFMPEG_BASE_ARGS,
