@@ -35,6 +35,8 @@ import { seedDemoData, type DemoAccount } from "./demo/seed.ts";
 export interface AppDeps {
   logger?: Logger;
   payments?: (db: DbHandle["db"]) => PaymentProvider;
+  /** the clock of time-driven rules (flash-sale countdowns and holds); tests move it */
+  clock?: () => number;
 }
 
 export interface App {
@@ -93,6 +95,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
     orders,
     payments,
     holdMs: config.flashSales.holdSeconds * 1000,
+    clock: deps.clock,
     log: log.child({ domain: "flash-sales" }),
     onFatal: (err) => {
       // Fail-stop: decisions that could not be made durable must not be acted on. Recovery on restart.

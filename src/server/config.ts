@@ -19,6 +19,7 @@ const EnvSchema = z.object({
   DEMO_DATA: bool.optional(),
   COOKIE_SECURE: bool.optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  FLASH_HOLD_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
   SESSION_TTL_HOURS: z.coerce.number().int().min(1).default(24 * 30),
 });
 
@@ -31,6 +32,7 @@ export interface AppConfig {
   database: { kind: "sqlite"; file: string } | { kind: "postgres"; url: string; schema?: string };
   rtmp: { port: number; publicUrl: string };
   media: { ffmpegPath?: string; stallTimeoutMs: number; segmentSeconds: number; hlsDir: string };
+  flashSales: { holdSeconds: number };
   uploadsDir: string;
   webDir: string;
   demoData: boolean;
@@ -72,6 +74,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       segmentSeconds: e.HLS_SEGMENT_SECONDS,
       hlsDir: path.join(dataDir, "hls"),
     },
+    flashSales: { holdSeconds: e.FLASH_HOLD_SECONDS },
     uploadsDir: path.join(dataDir, "uploads"),
     webDir: path.resolve(import.meta.dirname, "../../dist/web"),
     demoData: e.DEMO_DATA ?? e.NODE_ENV !== "production",

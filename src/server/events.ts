@@ -1,6 +1,7 @@
 import type { ChatMessage, HostOrder } from "../shared/contracts/room.ts";
 import type { Question } from "../shared/contracts/shows.ts";
 import type { OrderStatus } from "../shared/contracts/checkout.ts";
+import type { FlashSale } from "../shared/contracts/flash-sales.ts";
 
 /** Every domain event. Published after commit; consumers must tolerate duplicates across restarts. */
 export type DomainEvent =
@@ -20,6 +21,8 @@ export type DomainEvent =
       productIds: string[];
     }
   | { type: "order.status_changed"; orderId: string; merchantId: string; showId: string | null; status: OrderStatus; at: number }
-  | { type: "stock.changed"; productId: string };
+  | { type: "stock.changed"; productId: string }
+  /** coalesced: at most one per sale per 100 ms, with the sale's current state */
+  | { type: "flash.updated"; showId: string; sale: FlashSale };
 
 export type DomainEventType = DomainEvent["type"];

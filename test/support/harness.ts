@@ -35,7 +35,7 @@ export interface TestServer {
  * SQLite in a temporary directory by default; with TEST_DATABASE_URL=postgres://… the same app runs on
  * PostgreSQL in a schema of its own, dropped at close.
  */
-export async function startServer(env: Record<string, string> = {}, opts: { logger?: pino.Logger } = {}): Promise<TestServer> {
+export async function startServer(env: Record<string, string> = {}, opts: { logger?: pino.Logger; clock?: () => number } = {}): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "vetrina-test-"));
   const pgUrl = process.env.TEST_DATABASE_URL;
   const schema = pgUrl ? `t_${path.basename(dataDir).replace(/[^a-z0-9]/gi, "").toLowerCase()}` : undefined;
@@ -54,7 +54,7 @@ export async function startServer(env: Record<string, string> = {}, opts: { logg
     ...(pgUrl ? { DATABASE_URL: pgUrl, DATABASE_SCHEMA: schema! } : {}),
     ...env,
   });
-  const app = await buildApp(config, { logger: opts.logger ?? pino({ level: config.logLevel }) });
+  const app = await buildApp(config, { logger: opts.logger ?? pino({ level: config.logLevel }), clock: opts.clock });
   const baseUrl = await app.listen();
   const server: TestServer = {
     app,

@@ -9,9 +9,10 @@ import type { CatalogTables } from "../catalog/schema.ts";
 import type { ShowsTables } from "../shows/schema.ts";
 import type { RoomTables } from "../room/schema.ts";
 import type { CheckoutTables } from "../checkout/schema.ts";
+import type { FlashSalesTables } from "../flash-sales/schema.ts";
 
 /** The database as Kysely sees it. Each domain declares its own tables in its schema.ts. */
-export interface Database extends AccountsTables, CatalogTables, ShowsTables, RoomTables, CheckoutTables {}
+export interface Database extends AccountsTables, CatalogTables, ShowsTables, RoomTables, CheckoutTables, FlashSalesTables {}
 
 export type Db = Kysely<Database>;
 export type Tx = Transaction<Database>;

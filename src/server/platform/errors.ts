@@ -40,6 +40,7 @@ export const defaultMessages: Record<ErrorCode, string> = {
   product_not_in_show: "This product is not part of this show.",
   product_unavailable: "This product is not available.",
   out_of_stock: "Sold out: not enough stock left.",
+  hold_expired: "Your hold on this item has expired and it went back on sale.",
   idempotency_key_reused: "This Idempotency-Key was used for a different request.",
   currency_mismatch: "Currencies do not match.",
   payment_declined: "The card was declined.",

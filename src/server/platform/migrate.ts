@@ -5,6 +5,7 @@ import { catalogMigrations } from "../catalog/migrations.ts";
 import { showsMigrations } from "../shows/migrations.ts";
 import { roomMigrations } from "../room/migrations.ts";
 import { checkoutMigrations } from "../checkout/migrations.ts";
+import { flashSalesMigrations } from "../flash-sales/migrations.ts";
 
 /**
  * Ordered migrations of every domain. Names carry a global sequence number so the order is
@@ -16,6 +17,7 @@ const all: Record<string, Migration> = {
   ...showsMigrations,
   ...roomMigrations,
   ...checkoutMigrations,
+  ...flashSalesMigrations,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -8,6 +8,7 @@ import { defaultMessages } from "../platform/errors.ts";
 import type { Catalog } from "../catalog/service.ts";
 import type { Shows } from "../shows/service.ts";
 import type { Orders } from "../checkout/orders.ts";
+import type { FlashSales } from "../flash-sales/service.ts";
 import { RoomHub, type RoomConnection } from "./hub.ts";
 import type { RoomService } from "./service.ts";
 
@@ -34,6 +35,7 @@ export function createRealtime(deps: {
   shows: Shows;
   catalog: Catalog;
   orders: Orders;
+  flashSales: Pick<FlashSales, "forShow" | "attempt">;
   onConnectionsChanged(total: number): void;
   onChat(): void;
   log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
@@ -132,6 +134,12 @@ export function createRealtime(deps: {
         hub.broadcastLatest(showId, "likes", { type: "likes.updated", total: s.total });
         return;
       }
+      case "flash.buy": {
+        if (!c.user) return sendError(c, "unauthenticated", "Sign in to buy.");
+        const r = await deps.flashSales.attempt(c.user, msg.saleId, msg.key);
+        if (!r.ok) return sendError(c, r.code, r.message);
+        return hub.sendTo(c, [{ type: "flash.result", result: r.result }]);
+      }
       case "chat.send":
       case "question.ask": {
         if (!c.user) return sendError(c, "unauthenticated", "Sign in to chat.");
@@ -164,6 +172,7 @@ export function createRealtime(deps: {
       chat,
       questions: visible,
       counters: isHost ? await counters(showId) : null,
+      flashSales: deps.flashSales.forShow(showId),
     };
   }
 
@@ -194,6 +203,7 @@ export function createRealtime(deps: {
   deps.bus.subscribe("order.status_changed", async (e) => {
     if (e.showId) await pushCounters(e.showId);
   });
+  deps.bus.subscribe("flash.updated", (e) => hub.broadcastLatest(e.showId, `flash:${e.sale.id}`, { type: "flash.state", sale: e.sale }));
   deps.bus.subscribe("show.started", (e) => hub.broadcast(e.showId, { type: "show.status", status: "live" }));
   deps.bus.subscribe("show.ended", (e) => {
     hub.broadcast(e.showId, { type: "show.status", status: "ended" });

@@ -22,6 +22,7 @@ export const errorCatalogue = {
   product_not_in_show: 409,
   product_unavailable: 409,
   out_of_stock: 409,
+  hold_expired: 409,
   idempotency_key_reused: 422,
   currency_mismatch: 422,
   payment_declined: 402,

@@ -3,6 +3,7 @@ import { Id } from "./common.ts";
 import { Product } from "./catalog.ts";
 import { Question, ShowCounters, ShowStatus } from "./shows.ts";
 import { errorCodes } from "./errors.ts";
+import { FlashAttemptResult, FlashSale } from "./flash-sales.ts";
 
 export const CHAT_MAX_LENGTH = 300;
 export const MAX_CLIENT_FRAME_BYTES = 4096;
@@ -18,6 +19,8 @@ export const ClientMessage = z.discriminatedUnion("type", [
     clientMsgId: z.string().max(64).optional(),
   }),
   z.object({ type: z.literal("ping"), at: z.number().optional() }),
+  /** A flash-sale purchase attempt riding the open room connection; answered by flash.result. */
+  z.object({ type: z.literal("flash.buy"), saleId: Id, key: z.string().min(8).max(100).regex(/^[A-Za-z0-9_.:-]+$/) }),
 ]);
 export type ClientMessage = z.input<typeof ClientMessage>;
 
@@ -52,6 +55,7 @@ export const ServerEvent = z.discriminatedUnion("type", [
     chat: z.array(ChatMessage),
     questions: z.array(Question),
     counters: ShowCounters.nullable(),
+    flashSales: z.array(FlashSale),
   }),
   z.object({ type: z.literal("chat.message"), message: ChatMessage, clientMsgId: z.string().optional() }),
   z.object({ type: z.literal("likes.updated"), total: z.number().int() }),
@@ -64,6 +68,10 @@ export const ServerEvent = z.discriminatedUnion("type", [
   z.object({ type: z.literal("counters.updated"), counters: ShowCounters }),
   z.object({ type: z.literal("order.received"), order: HostOrder }),
   z.object({ type: z.literal("pong"), at: z.number().optional() }),
+  /** latest state of a flash sale: countdown instants, phase, stock left */
+  z.object({ type: z.literal("flash.state"), sale: FlashSale }),
+  /** the answer to this connection's flash.buy, sent once the decision is durable */
+  z.object({ type: z.literal("flash.result"), result: FlashAttemptResult }),
   z.object({ type: z.literal("error"), code: z.enum(errorCodes), message: z.string(), retryAfterMs: z.number().int().optional() }),
 ]);
 export type ServerEvent = z.infer<typeof ServerEvent>;

@@ -1,0 +1,404 @@
+import type { User } from "../../shared/contracts/accounts.ts";
+import type { ShippingAddress } from "../../shared/contracts/checkout.ts";
+import type { Order } from "../../shared/contracts/checkout.ts";
+import type { FlashAttemptResult, FlashOutcome, FlashSale, FlashSaleInput, FlashSaleStats } from "../../shared/contracts/flash-sales.ts";
+import type { Db, DbOrTx } from "../platform/db.ts";
+import type { EventBus } from "../platform/bus.ts";
+import { fail, type Result } from "../platform/errors.ts";
+import { newId } from "../platform/ids.ts";
+import { iso } from "../platform/time.ts";
+import type { Catalog } from "../catalog/service.ts";
+import type { Shows } from "../shows/service.ts";
+import type { Orders } from "../checkout/orders.ts";
+import type { PaymentProvider } from "../checkout/payments.ts";
+import { GroupCommit } from "./group-commit.ts";
+import { SaleBook, type Hold, type RestoredSale } from "./engine.ts";
+import type { FlashSalesTables } from "./schema.ts";
+
+type SaleRow = FlashSalesTables["flash_sales"];
+
+interface Live {
+  row: SaleRow;
+  book: SaleBook;
+  title: string;
+  variantTitle: string;
+  image: string | null;
+  revenue: number;
+}
+
+/** One unit of durability: an attempt (and the hold it won), or holds that expired. */
+type JournalEntry =
+  | { kind: "attempt"; saleId: string; seq: number; buyerId: string; key: string; outcome: FlashOutcome; holdId: string | null; at: number; hold: Hold | null }
+  | { kind: "expired"; holdIds: string[]; at: number };
+
+export interface FlashSales {
+  create(user: User, showId: string, input: FlashSaleInput): Promise<Result<{ sale: FlashSale }>>;
+  forShow(showId: string): FlashSale[];
+  get(saleId: string): Promise<FlashSale | null>;
+  /** Decides at once in memory; resolves when the decision is durable. */
+  attempt(user: User, saleId: string, key: string): Promise<Result<{ result: FlashAttemptResult }>>;
+  payHold(user: User, saleId: string, holdId: string, body: { shipping: ShippingAddress; card: { number: string; expMonth: number; expYear: number; cvc: string } }): Promise<Result<{ order: Order }>>;
+  stats(user: User, saleId: string): Promise<Result<{ stats: FlashSaleStats }>>;
+  audit(user: User, saleId: string, afterSeq: number, limit: number): Promise<Result<{ entries: { seq: number; at: string; buyerId: string; outcome: FlashOutcome; holdId: string | null }[] }>>;
+  /** Rebuilds every active sale from the database (crash recovery) and starts the timers. */
+  start(): Promise<void>;
+  close(): Promise<void>;
+  /** For tests: runs one expiry/settlement pass now. */
+  tick(now?: number): Promise<void>;
+}
+
+const CHUNK = 400;
+
+export function createFlashSales(deps: {
+  db: Db;
+  bus: EventBus;
+  catalog: Catalog;
+  shows: Shows;
+  orders: Orders;
+  payments: PaymentProvider;
+  holdMs: number;
+  /** the engine's clock; tests move it instead of waiting for countdowns */
+  clock?: () => number;
+  log: { error(o: object, m: string): void; warn(o: object, m: string): void; info(o: object, m: string): void };
+  onFatal(err: unknown): void;
+}): FlashSales {
+  const { db, bus, catalog, shows, orders, payments } = deps;
+  const clock = deps.clock ?? Date.now;
+  const live = new Map<string, Live>();
+  /** attempts whose decision is not yet durable, so a replay of the key waits for it */
+  const pendingDurability = new Map<string, Promise<void>>();
+  const dirty = new Set<string>();
+  let timer: NodeJS.Timeout | undefined;
+  let publishTimer: NodeJS.Timeout | undefined;
+
+  const journal = new GroupCommit<JournalEntry>(writeJournal, { maxBatch: 5000, onFatal: deps.onFatal });
+
+  async function writeJournal(entries: JournalEntry[]) {
+    const attempts = entries.filter((e): e is Extract<JournalEntry, { kind: "attempt" }> => e.kind === "attempt");
+    const expired = entries.flatMap((e) => (e.kind === "expired" ? e.holdIds : []));
+    const now = clock();
+    await db.transaction().execute(async (tx) => {
+      for (let i = 0; i < attempts.length; i += CHUNK) {
+        const chunk = attempts.slice(i, i + CHUNK);
+        await tx
+          .insertInto("flash_attempts")
+          .values(chunk.map((a) => ({ sale_id: a.saleId, seq: a.seq, buyer_user_id: a.buyerId, idempotency_key: a.key, outcome: a.outcome, hold_id: a.holdId, received_at: a.at })))
+          .execute();
+        const holds = chunk.flatMap((a) => (a.hold ? [a.hold] : []));
+        if (holds.length)
+          await tx
+            .insertInto("flash_holds")
+            .values(
+              holds.map((h) => ({
+                id: h.id,
+                sale_id: h.saleId,
+                buyer_user_id: h.buyerId,
+                seq: h.seq,
+                status: "held" as const,
+                created_at: h.createdAt,
+                expires_at: h.expiresAt,
+                order_id: null,
+                payment_attempts: 0,
+                shipping: null,
+                updated_at: h.createdAt,
+              })),
+            )
+            .execute();
+      }
+      for (let i = 0; i < expired.length; i += CHUNK) {
+        await tx.updateTable("flash_holds").set({ status: "expired", updated_at: now }).where("id", "in", expired.slice(i, i + CHUNK)).where("status", "=", "held").execute();
+      }
+    });
+  }
+
+  function view(l: Live, now = clock()): FlashSale {
+    const { row, book } = l;
+    return {
+      id: row.id,
+      showId: row.show_id,
+      productId: row.product_id,
+      variantId: row.variant_id,
+      title: l.title,
+      variantTitle: l.variantTitle,
+      image: l.image,
+      regularPrice: row.regular_price,
+      salePrice: row.sale_price,
+      currency: row.currency,
+      quantity: row.quantity,
+      perBuyerLimit: row.per_buyer_limit,
+      opensAt: iso(row.opens_at),
+      endsAt: iso(row.ends_at),
+      holdSeconds: Math.round(row.hold_ms / 1000),
+      phase: book.phase(now),
+      available: book.available,
+      held: book.held,
+      sold: book.sold,
+      serverTime: iso(now),
+    };
+  }
+
+  async function load(row: SaleRow, restored?: RestoredSale): Promise<Live> {
+    const product = await catalog.get(row.product_id);
+    const variant = product?.variants.find((v) => v.id === row.variant_id);
+    const sold = await db
+      .selectFrom("flash_holds")
+      .innerJoin("orders", "orders.id", "flash_holds.order_id")
+      .select((eb) => eb.fn.sum<number>("orders.total").as("revenue"))
+      .where("flash_holds.sale_id", "=", row.id)
+      .where("flash_holds.status", "=", "paid")
+      .executeTakeFirst();
+    const l: Live = {
+      row,
+      book: new SaleBook(
+        { id: row.id, quantity: row.quantity, perBuyerLimit: row.per_buyer_limit, opensAt: row.opens_at, endsAt: row.ends_at, holdMs: row.hold_ms },
+        () => newId("hld"),
+        restored,
+      ),
+      title: product?.title ?? "",
+      variantTitle: variant?.title ?? "",
+      image: product?.images[0] ?? null,
+      revenue: Number(sold?.revenue ?? 0),
+    };
+    live.set(row.id, l);
+    dirty.add(row.id);
+    return l;
+  }
+
+  async function canManage(user: User, showId: string): Promise<Result<{}>> {
+    const r = await shows.authorizeHost(user, showId);
+    return r.ok ? { ok: true } : r;
+  }
+
+  async function restore(row: SaleRow): Promise<RestoredSale> {
+    const attempts = await db.selectFrom("flash_attempts").selectAll().where("sale_id", "=", row.id).orderBy("seq").execute();
+    const holds = await db.selectFrom("flash_holds").selectAll().where("sale_id", "=", row.id).execute();
+    const decided: RestoredSale["decided"] = new Map();
+    for (const a of attempts) decided.set(`${a.buyer_user_id}\u0000${a.idempotency_key}`, { outcome: a.outcome, seq: a.seq, receivedAt: a.received_at, holdId: a.hold_id });
+    const buyerUnits = new Map<string, number>();
+    const openHolds: Hold[] = [];
+    let sold = 0;
+    for (const h of holds) {
+      if (h.status === "expired") continue;
+      buyerUnits.set(h.buyer_user_id, (buyerUnits.get(h.buyer_user_id) ?? 0) + 1);
+      if (h.status === "paid") sold++;
+      else openHolds.push({ id: h.id, saleId: h.sale_id, buyerId: h.buyer_user_id, seq: h.seq, createdAt: h.created_at, expiresAt: h.expires_at, state: "held" });
+    }
+    return { seq: attempts.at(-1)?.seq ?? 0, attempts: attempts.length, sold, openHolds, buyerUnits, decided };
+  }
+
+  /** Step "create order" for a paid hold, in one transaction with the hold's new status. */
+  async function recordPaid(l: Live, hold: { id: string; buyerId: string }, shipping: ShippingAddress, charge: { paymentId: string; cardLast4: string }) {
+    const v = await catalog.variantForSale(db, l.row.variant_id);
+    if (!v) throw new Error(`variant ${l.row.variant_id} vanished`);
+    const created = await db.transaction().execute(async (tx) => {
+      const o = await orders.insertPaid(tx, {
+        merchantId: l.row.merchant_id,
+        buyerId: hold.buyerId,
+        showId: l.row.show_id,
+        currency: l.row.currency,
+        shipping,
+        paymentId: charge.paymentId,
+        cardLast4: charge.cardLast4,
+        items: [{ productId: v.productId, variantId: v.variantId, title: v.productTitle, variantTitle: v.variantTitle, unitPrice: l.row.sale_price, quantity: 1 }],
+      });
+      await tx.updateTable("flash_holds").set({ status: "paid", order_id: o.id, updated_at: clock() }).where("id", "=", hold.id).execute();
+      return o;
+    });
+    l.revenue += l.row.sale_price;
+    const hostOrder = await orders.hostOrderView(created.id);
+    if (hostOrder) bus.publish({ type: "order.paid", orderId: created.id, merchantId: l.row.merchant_id, showId: l.row.show_id, buyerId: hold.buyerId, hostOrder, productIds: [v.productId] });
+    return created;
+  }
+
+  async function settleEnded(l: Live, now: number) {
+    if (l.row.status !== "active" || !l.book.settled(now) || journal.pending) return;
+    const unsold = l.row.quantity - l.book.sold;
+    await db.transaction().execute(async (tx: DbOrTx) => {
+      const res = await tx.updateTable("flash_sales").set({ status: "closed" }).where("id", "=", l.row.id).where("status", "=", "active").executeTakeFirst();
+      // Units not sold go back to the variant's ordinary stock, once.
+      if (Number(res.numUpdatedRows) === 1 && unsold > 0) await catalog.returnStock(tx, l.row.variant_id, unsold);
+    });
+    l.row.status = "closed";
+    bus.publish({ type: "stock.changed", productId: l.row.product_id });
+  }
+
+  const self: FlashSales = {
+    async create(user, showId, input) {
+      const allowed = await canManage(user, showId);
+      if (!allowed.ok) return allowed;
+      const v = await catalog.variantForSale(db, input.variantId);
+      if (!v) return fail("not_found", "No such product variant.");
+      const ctx = await shows.saleContext(showId, v.productId);
+      if (!ctx.ok) return ctx;
+      if (input.perBuyerLimit > input.quantity) return fail("validation_failed", "The per-buyer limit cannot exceed the quantity.");
+      const now = clock();
+      const row: SaleRow = {
+        id: newId("fls"),
+        show_id: showId,
+        merchant_id: v.merchantId,
+        product_id: v.productId,
+        variant_id: v.variantId,
+        regular_price: v.price,
+        sale_price: input.salePrice,
+        currency: v.currency,
+        quantity: input.quantity,
+        per_buyer_limit: input.perBuyerLimit,
+        opens_at: now + input.countdownSeconds * 1000,
+        ends_at: now + (input.countdownSeconds + input.durationSeconds) * 1000,
+        hold_ms: deps.holdMs,
+        created_by: user.id,
+        created_at: now,
+        status: "active",
+      };
+      // The sale's units leave the ordinary stock at once, so buy-now can never sell them too.
+      const ok = await db.transaction().execute(async (tx) => {
+        if (!(await catalog.takeStock(tx, v.variantId, input.quantity))) return false;
+        await tx.insertInto("flash_sales").values(row).execute();
+        return true;
+      });
+      if (!ok) return fail("out_of_stock", `Only ${v.stock} in stock for this variant.`);
+      bus.publish({ type: "stock.changed", productId: v.productId });
+      const l = await load(row);
+      return { ok: true, sale: view(l) };
+    },
+
+    forShow(showId) {
+      const now = clock();
+      return [...live.values()].filter((l) => l.row.show_id === showId && l.row.status === "active").map((l) => view(l, now));
+    },
+
+    async get(saleId) {
+      const l = live.get(saleId);
+      return l ? view(l) : null;
+    },
+
+    async attempt(user, saleId, key) {
+      const l = live.get(saleId);
+      if (!l) {
+        const row = await db.selectFrom("flash_sales").select(["id"]).where("id", "=", saleId).executeTakeFirst();
+        if (!row) return fail("not_found", "No such flash sale.");
+        return { ok: true, result: { saleId, key, outcome: "ended", seq: 0, holdId: null, holdExpiresAt: null } };
+      }
+      const d = l.book.attempt(user.id, key, clock());
+      const k = `${saleId}\u0000${user.id}\u0000${key}`;
+      if (d.replay) {
+        await pendingDurability.get(k);
+      } else {
+        const durable = journal.submit({ kind: "attempt", saleId, seq: d.seq, buyerId: user.id, key, outcome: d.outcome, holdId: d.hold?.id ?? null, at: d.receivedAt, hold: d.hold });
+        pendingDurability.set(k, durable);
+        dirty.add(saleId);
+        try {
+          await durable;
+        } finally {
+          pendingDurability.delete(k);
+        }
+      }
+      const decided = d.hold ?? null;
+      return {
+        ok: true,
+        result: { saleId, key, outcome: d.outcome, seq: d.seq, holdId: decided?.id ?? null, holdExpiresAt: decided ? iso(decided.expiresAt) : null },
+      };
+    },
+
+    async payHold(user, saleId, holdId, body) {
+      const l = live.get(saleId);
+      if (!l) return fail("not_found", "No such flash sale.");
+      const started = l.book.beginPayment(holdId, user.id, clock());
+      if (started === "not_found") {
+        // No longer open in memory: tell an expired or paid hold from a stranger's or a made-up one.
+        const h = await db.selectFrom("flash_holds").select(["status", "buyer_user_id"]).where("id", "=", holdId).executeTakeFirst();
+        if (h && h.buyer_user_id === user.id && h.status === "expired") return fail("hold_expired");
+        if (h && h.buyer_user_id === user.id && h.status === "paid") return fail("conflict", "This hold is already paid.");
+        return fail("not_found", "No such hold.");
+      }
+      if (started === "expired") return fail("hold_expired");
+      if (started === "busy") return fail("checkout_in_progress");
+      let paid = false;
+      try {
+        // Count the attempt durably first, so recovery knows which provider key to ask about.
+        const row = await db
+          .updateTable("flash_holds")
+          .set((eb) => ({ payment_attempts: eb("payment_attempts", "+", 1), shipping: JSON.stringify(body.shipping) }))
+          .where("id", "=", holdId)
+          .returning("payment_attempts")
+          .executeTakeFirstOrThrow();
+        const charge = await payments.charge({ idempotencyKey: `${holdId}:${row.payment_attempts}`, amount: l.row.sale_price, currency: l.row.currency, card: body.card });
+        if (charge.status !== "succeeded") return fail(charge.status === "declined" ? "payment_declined" : "payment_failed", charge.status === "declined" ? `Declined: ${charge.declineCode}.` : undefined);
+        const created = await recordPaid(l, { id: holdId, buyerId: user.id }, body.shipping, charge);
+        paid = true;
+        return { ok: true, order: (await orders.get(created.id))! };
+      } finally {
+        l.book.endPayment(holdId, paid, clock());
+        dirty.add(saleId);
+      }
+    },
+
+    async stats(user, saleId) {
+      const l = live.get(saleId);
+      const row = l?.row ?? (await db.selectFrom("flash_sales").selectAll().where("id", "=", saleId).executeTakeFirst());
+      if (!row) return fail("not_found", "No such flash sale.");
+      const allowed = await canManage(user, row.show_id);
+      if (!allowed.ok) return allowed;
+      const current = l ?? (await load(row, await restore(row)));
+      return { ok: true, stats: { ...view(current), attempts: current.book.attempts, revenue: current.revenue, outcomes: { ...current.book.outcomeCounts } } };
+    },
+
+    async audit(user, saleId, afterSeq, limit) {
+      const row = await db.selectFrom("flash_sales").select(["show_id"]).where("id", "=", saleId).executeTakeFirst();
+      if (!row) return fail("not_found", "No such flash sale.");
+      const allowed = await canManage(user, row.show_id);
+      if (!allowed.ok) return allowed;
+      const rows = await db.selectFrom("flash_attempts").selectAll().where("sale_id", "=", saleId).where("seq", ">", afterSeq).orderBy("seq").limit(limit).execute();
+      return { ok: true, entries: rows.map((r) => ({ seq: r.seq, at: iso(r.received_at), buyerId: r.buyer_user_id, outcome: r.outcome, holdId: r.hold_id })) };
+    },
+
+    async start() {
+      const rows = await db.selectFrom("flash_sales").selectAll().where("status", "=", "active").execute();
+      for (const row of rows) {
+        const restored = await restore(row);
+        const l = await load(row, restored);
+        // A payment may have been in flight at the crash: ask the provider what it recorded.
+        const inFlight = await db.selectFrom("flash_holds").selectAll().where("sale_id", "=", row.id).where("status", "=", "held").where("payment_attempts", ">", 0).execute();
+        for (const h of inFlight) {
+          const charge = await payments.lookup(`${h.id}:${h.payment_attempts}`);
+          if (charge?.status !== "succeeded") continue;
+          l.book.beginPayment(h.id, h.buyer_user_id, h.expires_at - 1);
+          await recordPaid(l, { id: h.id, buyerId: h.buyer_user_id }, JSON.parse(h.shipping!), charge);
+          l.book.endPayment(h.id, true, clock());
+        }
+        deps.log.info({ saleId: row.id, attempts: restored.attempts, sold: l.book.sold, held: l.book.held }, "flash sale restored");
+      }
+      timer = setInterval(() => void self.tick().catch((err) => deps.log.error({ err }, "flash-sale tick failed")), 250);
+      timer.unref();
+      publishTimer = setInterval(() => {
+        for (const saleId of dirty) {
+          const l = live.get(saleId);
+          if (l) bus.publish({ type: "flash.updated", showId: l.row.show_id, sale: view(l) });
+        }
+        dirty.clear();
+      }, 100);
+      publishTimer.unref();
+    },
+
+    async tick(now = clock()) {
+      for (const l of live.values()) {
+        const expired = l.book.expire(now);
+        if (expired.length) {
+          dirty.add(l.row.id);
+          await journal.submit({ kind: "expired", holdIds: expired.map((h) => h.id), at: now });
+        }
+        const phaseBefore = l.book.phase(now - 250);
+        if (phaseBefore !== l.book.phase(now)) dirty.add(l.row.id);
+        await settleEnded(l, now);
+        if (l.row.status === "closed" && now > l.row.ends_at + 60_000) live.delete(l.row.id);
+      }
+    },
+
+    async close() {
+      clearInterval(timer);
+      clearInterval(publishTimer);
+      await journal.drain();
+    },
+  };
+  return self;
+}
