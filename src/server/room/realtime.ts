@@ -1,7 +1,7 @@
 import type { WebSocket } from "ws";
 import type { User } from "../../shared/contracts/accounts.ts";
-import { ClientMessage, MAX_CLIENT_FRAME_BYTES, RoomCloseCode, type ServerEvent } from "../../shared/contracts/room.ts";
-import type { ShowCounters } from "../../shared/contracts/shows.ts";
+import { ClientMessage, MAX_CLIENT_FRAME_BYTES, RoomCloseCode, type ChatMessage, type ServerEvent } from "../../shared/contracts/room.ts";
+import type { Question, Show, ShowCounters } from "../../shared/contracts/shows.ts";
 import type { ErrorCode } from "../../shared/contracts/errors.ts";
 import type { EventBus } from "../platform/bus.ts";
 import { defaultMessages } from "../platform/errors.ts";
@@ -156,10 +156,32 @@ export function createRealtime(deps: {
     }
   }
 
+  /**
+   * What every newcomer's snapshot shares (show, recent chat, questions), cached per show until an
+   * event of that show changes it, so a crowd joining at once costs one build, not one per viewer.
+   */
+  const shared = new Map<string, Promise<{ show: Show; chat: ChatMessage[]; questions: Question[] } | null>>();
+  const sharedState = (showId: string) => {
+    let p = shared.get(showId);
+    if (!p) {
+      p = (async () => {
+        const show = await deps.shows.get(showId);
+        if (!show) return null;
+        const [chat, questions] = await Promise.all([deps.room.recentChat(showId, 50), deps.room.questions(showId, { limit: 200 })]);
+        return { show, chat, questions };
+      })();
+      p.catch(() => shared.delete(showId));
+      shared.set(showId, p);
+    }
+    return p;
+  };
+  const invalidate = (showId?: string) => (showId ? shared.delete(showId) : shared.clear());
+
   async function snapshot(showId: string, user: User | null, isHost: boolean): Promise<ServerEvent | null> {
-    const show = await deps.shows.get(showId);
-    if (!show) return null;
-    const [chat, questions, s] = await Promise.all([deps.room.recentChat(showId, 50), deps.room.questions(showId, { limit: 200 }), likeState(showId)]);
+    const state = await sharedState(showId);
+    if (!state) return null;
+    const { show, chat, questions } = state;
+    const s = await likeState(showId);
     const visible = isHost ? questions : questions.filter((q) => q.status === "answered" || (q.status === "open" && q.author.id === user?.id));
     return {
       type: "room.snapshot",
@@ -175,6 +197,11 @@ export function createRealtime(deps: {
       flashSales: deps.flashSales.forShow(showId),
     };
   }
+
+  for (const type of ["chat.posted", "question.updated", "show.showcased", "show.started", "show.ended"] as const) {
+    deps.bus.subscribe(type, (e) => void invalidate(e.showId));
+  }
+  deps.bus.subscribe("stock.changed", () => void invalidate());
 
   // Domain events → room frames. Everything here runs after the producing transaction committed.
   deps.bus.subscribe("chat.posted", (e) => hub.broadcast(e.showId, { type: "chat.message", message: e.message, ...(e.clientMsgId ? { clientMsgId: e.clientMsgId } : {}) }));
