@@ -43,10 +43,10 @@ describe("flash sales", () => {
   });
 
   test("countdown, then first come first served, limit per buyer, exactly one outcome per key, invariants hold throughout", async () => {
+    const crowd = await buyers(server, 25, "crowd");
     const { sale } = await launchSale(server, { quantity: 30, perBuyerLimit: 2 });
     assert.equal(sale.phase, "countdown");
     assert.equal(sale.available, 30);
-    const crowd = await buyers(server, 25, "crowd");
     const early = await flashApi(crowd[0]!).attempt(sale.id, idemKey());
     assert.equal(early.body.outcome, "not_open");
 
@@ -94,9 +94,9 @@ describe("flash sales", () => {
   });
 
   test("a winner pays at the sale price; an unpaid hold expires and the unit goes back on sale, visibly", async () => {
+    const [ann, ben, cat] = await buyers(server, 3, "holder");
     const { sale, show } = await launchSale(server, { quantity: 2, perBuyerLimit: 1 });
     clock.advance(10_000);
-    const [ann, ben, cat] = await buyers(server, 3, "holder");
     const watcher = await server.client().joinRoom(show.id);
     const a = (await flashApi(ann!).attempt(sale.id, idemKey())).body;
     const b = (await flashApi(ben!).attempt(sale.id, idemKey())).body;
