@@ -1,13 +1,9 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { chromium, type Browser, type BrowserContext } from "playwright-core";
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
-/** Debian's Chromium, headless, with a fresh profile; no network beyond this machine. */
+/** Debian's Chromium, headless, with a fresh profile (playwright makes one per launch); no network beyond this machine. */
 export async function launchBrowser(): Promise<{ browser: Browser; close(): Promise<void> }> {
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "vetrina-chromium-"));
   const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
@@ -20,14 +16,12 @@ export async function launchBrowser(): Promise<{ browser: Browser; close(): Prom
       "--disable-component-update",
       "--disable-sync",
       "--autoplay-policy=no-user-gesture-required",
-      `--user-data-dir=${profile}`,
     ],
   });
   return {
     browser,
     async close() {
       await browser.close();
-      fs.rmSync(profile, { recursive: true, force: true });
     },
   };
 }

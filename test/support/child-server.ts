@@ -5,7 +5,8 @@ import path from "node:path";
 export async function spawnServer(env: Record<string, string>): Promise<{ child: ChildProcess; baseUrl: string; output: () => string }> {
   const root = path.resolve(import.meta.dirname, "../..");
   let out = "";
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "src/server/main.ts")], {
+  const extra = process.env.SERVER_NODE_ARGS ? process.env.SERVER_NODE_ARGS.split(" ") : [];
+  const child = spawn(process.execPath, [...extra, "--import", "tsx", path.join(root, "src/server/main.ts")], {
     cwd: root,
     env: { ...process.env, NODE_ENV: "test", HOST: "127.0.0.1", LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -33,5 +34,18 @@ export function killHard(child: ChildProcess): Promise<void> {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
     child.once("exit", () => resolve());
     child.kill("SIGKILL");
+  });
+}
+
+/** Asks the server to shut down (SIGTERM), waits for it, and kills it if it takes longer than 15 s. */
+export function stopGracefully(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const t = setTimeout(() => child.kill("SIGKILL"), 15_000);
+    child.once("exit", () => {
+      clearTimeout(t);
+      resolve();
+    });
+    child.kill("SIGTERM");
   });
 }

@@ -32,7 +32,7 @@ export function openDatabase(config: AppConfig["database"]): DbHandle {
     sqlite.pragma("synchronous = NORMAL");
     sqlite.pragma("foreign_keys = ON");
     sqlite.pragma("busy_timeout = 5000");
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
     return { db, dialect: "sqlite", close: () => db.destroy() };
   }
   // int8 (bigint) columns hold epoch-millisecond instants and counters: read them as numbers.
@@ -45,4 +45,31 @@ export function openDatabase(config: AppConfig["database"]): DbHandle {
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: "postgres", close: () => db.destroy() };
+}
+
+/**
+ * Kysely prepares every query anew; better-sqlite3 statements can be reused. Keep the most recent
+ * statements by SQL text (queries are parameterized, so the set of texts is small and bounded).
+ */
+function withStatementCache(sqlite: SQLite.Database, max = 500): SQLite.Database {
+  const cache = new Map<string, SQLite.Statement>();
+  return new Proxy(sqlite, {
+    get(target, prop, receiver) {
+      if (prop === "prepare") {
+        return (source: string) => {
+          let stmt = cache.get(source);
+          if (stmt) {
+            cache.delete(source);
+          } else {
+            stmt = target.prepare(source);
+            if (cache.size >= max) cache.delete(cache.keys().next().value!);
+          }
+          cache.set(source, stmt);
+          return stmt;
+        };
+      }
+      const value = Reflect.get(target, prop, receiver);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
 }

@@ -20,7 +20,7 @@ test("an unexpected failure answers a generic 500 problem that leaks nothing, an
   assert.ok(logged?.err?.stack, "the log has what the response hides");
   const health = await server.client().request<{ status: string }>("GET", "/healthz");
   assert.equal(health.status, 503);
-  await server.app.http.close();
+  await server.close().catch(() => {});
 });
 
 test("configuration is validated at start-up and names the bad setting", () => {

@@ -20,12 +20,20 @@ const TICK_MS = 100;
 /** A socket whose unsent bytes exceed this is too slow to keep up and is disconnected. */
 const MAX_BUFFERED_BYTES = 1 << 20;
 
+/** How often a frame carrying only latest values may go to a room of this size. */
+export function latestIntervalMs(connections: number): number {
+  if (connections < 1000) return 0;
+  if (connections < 5000) return 250;
+  return 500;
+}
+
 class Room {
   readonly conns = new Set<RoomConnection>();
   private pending: { event: ServerEvent; audience: Audience }[] = [];
   /** latest-value events merged per tick */
   private latest = new Map<string, { event: ServerEvent; audience: Audience }>();
   private lastViewerCount = -1;
+  private lastLatestAt = 0;
   constructor(readonly showId: string) {}
 
   /** A newcomer's snapshot predates its own arrival: send the count on the next tick regardless. */
@@ -41,15 +49,21 @@ class Room {
   }
 
   /** One tick: coalesce into one frame per audience, serialize once, write the same bytes to each socket. */
-  flush(onSlow: (c: RoomConnection) => void) {
+  flush(onSlow: (c: RoomConnection) => void, now = Date.now()) {
     if (this.conns.size !== this.lastViewerCount) {
       this.lastViewerCount = this.conns.size;
       this.latest.set("viewers", { event: { type: "viewers.updated", count: this.conns.size }, audience: { kind: "all" } });
     }
-    if (this.pending.length === 0 && this.latest.size === 0) return;
-    const items = [...this.pending, ...this.latest.values()];
+    // Latest values (counts, stock left) ride along with any frame; on their own, a big room gets them
+    // less often, since every frame costs one write per socket.
+    const latestDue = this.latest.size > 0 && (this.pending.length > 0 || now - this.lastLatestAt >= latestIntervalMs(this.conns.size));
+    if (this.pending.length === 0 && !latestDue) return;
+    const items = latestDue ? [...this.pending, ...this.latest.values()] : this.pending;
     this.pending = [];
-    this.latest.clear();
+    if (latestDue) {
+      this.latest.clear();
+      this.lastLatestAt = now;
+    }
 
     const forAll = items.filter((i) => i.audience.kind === "all").map((i) => i.event);
     const forHosts = items.filter((i) => i.audience.kind !== "all").map((i) => i.event);

@@ -1,0 +1,168 @@
+/**
+ * Load generator, run as its own process by run.ts. Two transports:
+ *  - ws:   every buyer is a viewer with an open room connection (its own session cookie); the attempt
+ *          rides that connection as a `flash.buy` frame. Buyers join in waves (a process holds at most
+ *          ~20,000 sockets); each wave's attempts are fired once every buyer of the wave is in the room.
+ *  - http: one HTTP request per attempt over a pool of keep-alive connections (undici), for the naive
+ *          baseline and for our own HTTP endpoint.
+ * Reports, per attempt: send instant, answer instant (epoch ms, sub-ms precision) and outcome.
+ */
+import { performance } from "node:perf_hooks";
+import WebSocket from "ws";
+import { Pool } from "undici";
+
+export interface LoadgenJob {
+  mode: "ws" | "http";
+  baseUrl: string;
+  /** ws: room path; http: attempt path */
+  path: string;
+  saleId: string;
+  /** session tokens (ws, http with cookies) or buyer ids (naive http) */
+  buyers: string[];
+  cookies: boolean;
+  waveSize: number;
+  concurrency: number;
+  /** epoch ms at which to fire the first attempt (the sale's opening) */
+  fireAt: number;
+  /** spread sockets over 127.0.0.<sourceBase + i> so ephemeral ports never run out */
+  sourceBase: number;
+}
+
+export interface LoadgenReport {
+  sent: number[];
+  done: number[];
+  outcomes: string[];
+  /** ws: sum of the timed windows (first send → last answer) of every wave, ms */
+  busyMs: number;
+  errors: number;
+  joinMs: number;
+}
+
+const now = () => performance.timeOrigin + performance.now();
+const sleepUntil = async (t: number) => {
+  while (now() < t) await new Promise((r) => setTimeout(r, Math.min(50, Math.max(0, t - now()))));
+};
+
+async function runWs(job: LoadgenJob): Promise<LoadgenReport> {
+  const n = job.buyers.length;
+  const sent = new Array<number>(n).fill(0);
+  const done = new Array<number>(n).fill(0);
+  const outcomes = new Array<string>(n).fill("");
+  let busyMs = 0;
+  let errors = 0;
+  let joinMs = 0;
+  const wsUrl = job.baseUrl.replace(/^http/, "ws") + job.path;
+  for (let start = 0, wave = 0; start < n; start += job.waveSize, wave++) {
+    const end = Math.min(n, start + job.waveSize);
+    const localAddress = `127.0.0.${job.sourceBase + wave}`;
+    const sockets: WebSocket[] = [];
+    const joinStart = now();
+    let pendingResults = end - start;
+    let resolveWave!: () => void;
+    const waveDone = new Promise<void>((r) => (resolveWave = r));
+    // Join: open the wave's connections, a few hundred at a time, and wait for each snapshot.
+    for (let i = start; i < end; i += 500) {
+      await Promise.all(
+        job.buyers.slice(i, Math.min(end, i + 500)).map(
+          (token, j) =>
+            new Promise<void>((resolve) => {
+              const idx = i + j;
+              const ws = new WebSocket(wsUrl, { localAddress, headers: { cookie: `vetrina_session=${token}` }, perMessageDeflate: false });
+              sockets[idx - start] = ws;
+              let joined = false;
+              ws.on("message", (data: Buffer) => {
+                if (!joined) {
+                  joined = true;
+                  return resolve();
+                }
+                // Cheap filter: only this connection's answer carries "flash.result".
+                if (outcomes[idx] || data.indexOf("flash.result") < 0) return;
+                const events = JSON.parse(data.toString()) as { type: string; result?: { outcome: string }; code?: string }[];
+                for (const e of events) {
+                  if (e.type === "flash.result" && e.result) {
+                    done[idx] = now();
+                    outcomes[idx] = e.result.outcome;
+                    if (--pendingResults === 0) resolveWave();
+                  }
+                }
+              });
+              ws.on("error", () => {
+                errors++;
+                resolve();
+              });
+              ws.on("close", () => {
+                if (!outcomes[idx] && sent[idx]) {
+                  outcomes[idx] = "disconnected";
+                  errors++;
+                  if (--pendingResults === 0) resolveWave();
+                }
+              });
+            }),
+        ),
+      );
+    }
+    joinMs += now() - joinStart;
+    if (wave === 0) await sleepUntil(job.fireAt);
+    const waveStart = now();
+    for (let idx = start; idx < end; idx++) {
+      const ws = sockets[idx - start]!;
+      if (ws.readyState !== ws.OPEN) {
+        outcomes[idx] = "not_connected";
+        errors++;
+        if (--pendingResults === 0) resolveWave();
+        continue;
+      }
+      sent[idx] = now();
+      ws.send(`{"type":"flash.buy","saleId":"${job.saleId}","key":"bench-key-${idx}"}`);
+    }
+    await waveDone;
+    busyMs += now() - waveStart;
+    for (const ws of sockets) ws.terminate();
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return { sent, done, outcomes, busyMs, errors, joinMs };
+}
+
+async function runHttp(job: LoadgenJob): Promise<LoadgenReport> {
+  const n = job.buyers.length;
+  const sent = new Array<number>(n).fill(0);
+  const done = new Array<number>(n).fill(0);
+  const outcomes = new Array<string>(n).fill("");
+  let errors = 0;
+  const pool = new Pool(job.baseUrl, { connections: job.concurrency, pipelining: 1, keepAliveTimeout: 60_000 });
+  await sleepUntil(job.fireAt);
+  let next = 0;
+  const start = now();
+  await Promise.all(
+    Array.from({ length: job.concurrency }, async () => {
+      for (;;) {
+        const idx = next++;
+        if (idx >= n) return;
+        const buyer = job.buyers[idx]!;
+        const body = job.cookies ? `{"key":"bench-key-${idx}"}` : `{"buyer":"${buyer}","key":"bench-key-${idx}"}`;
+        const headers: Record<string, string> = { "content-type": "application/json" };
+        if (job.cookies) headers.cookie = `vetrina_session=${buyer}`;
+        sent[idx] = now();
+        try {
+          const res = await pool.request({ method: "POST", path: job.path, headers, body });
+          const json = (await res.body.json()) as { outcome?: string; code?: string };
+          done[idx] = now();
+          outcomes[idx] = json.outcome ?? `error:${json.code ?? res.statusCode}`;
+          if (!json.outcome) errors++;
+        } catch {
+          done[idx] = now();
+          outcomes[idx] = "error";
+          errors++;
+        }
+      }
+    }),
+  );
+  const busyMs = now() - start;
+  await pool.close();
+  return { sent, done, outcomes, busyMs, errors, joinMs: 0 };
+}
+
+process.on("message", async (job: LoadgenJob) => {
+  const report = job.mode === "ws" ? await runWs(job) : await runHttp(job);
+  process.send!(report, () => process.exit(0));
+});

@@ -1,0 +1,194 @@
+/**
+ * npm run bench:flash-sale — 100,000 distinct buyers try to buy 10,000 units.
+ *
+ * Runs, in one invocation, each as separate server and load-generator processes:
+ *   naive-sqlite        one HTTP request and one SQLite transaction per attempt (the baseline)
+ *   vetrina-ws          Vetrina (SQLite, embedded default); attempts ride the buyers' room connections
+ *   vetrina-http        Vetrina (SQLite); one HTTP request per attempt, each with its own session
+ * and, with BENCH_PG_URL=postgres://…, naive-pg and vetrina-ws-pg on PostgreSQL.
+ * Prints decided attempts/s, p50/p99 decision latency, time to sell out and the oversold count, and
+ * appends the table to benchmarks/RESULTS.md.
+ *
+ * Options (env): BENCH_BUYERS (100000), BENCH_UNITS (10000), BENCH_WAVE (15000), BENCH_HTTP_CONNECTIONS (256),
+ * BENCH_ONLY (comma list of scenario names).
+ */
+import { fork, spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { ApiClient } from "../../test/support/client.ts";
+import { freePort } from "../../test/support/harness.ts";
+import { spawnServer, killHard, stopGracefully } from "../../test/support/child-server.ts";
+import { openDatabase } from "../../src/server/platform/db.ts";
+import { resolveFfmpeg } from "../../src/server/media/ffmpeg.ts";
+import { testPatternArgs } from "../../src/server/media/test-pattern.ts";
+import { seedBuyers } from "./seed-buyers.ts";
+import type { LoadgenJob, LoadgenReport } from "./loadgen.ts";
+import { machineDescription, appendResults, percentile } from "../support/report.ts";
+
+const BUYERS = Number(process.env.BENCH_BUYERS ?? 100_000);
+const UNITS = Number(process.env.BENCH_UNITS ?? 10_000);
+const WAVE = Number(process.env.BENCH_WAVE ?? 15_000);
+const HTTP_CONNECTIONS = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 256);
+const PG_URL = process.env.BENCH_PG_URL;
+const ONLY = process.env.BENCH_ONLY?.split(",");
+const here = import.meta.dirname;
+
+interface Row {
+  scenario: string;
+  transport: string;
+  database: string;
+  attempts: number;
+  decidedPerSec: number;
+  p50: number;
+  p99: number;
+  sellOutMs: number | null;
+  won: number;
+  oversold: number;
+  errors: number;
+}
+
+const children: ChildProcess[] = [];
+process.on("exit", () => children.forEach((c) => c.kill("SIGKILL")));
+
+function runLoadgen(job: LoadgenJob): Promise<LoadgenReport> {
+  const child = fork(path.join(here, "loadgen.ts"), { execArgv: ["--import", "tsx"], stdio: "inherit" });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    child.once("message", (r) => resolve(r as LoadgenReport));
+    child.once("exit", (code) => code !== 0 && reject(new Error(`load generator exited ${code}`)));
+    child.send(job);
+  });
+}
+
+function summarize(scenario: string, transport: string, database: string, r: LoadgenReport, oversold: number): Row {
+  const decided = r.outcomes.map((o, i) => ({ o, lat: r.done[i]! - r.sent[i]!, done: r.done[i]! })).filter((x) => ["won", "sold_out", "limit_reached", "not_open", "ended"].includes(x.o));
+  const lats = decided.map((d) => d.lat).sort((a, b) => a - b);
+  const wins = decided.filter((d) => d.o === "won").map((d) => d.done).sort((a, b) => a - b);
+  const firstSend = Math.min(...r.sent.filter((s) => s > 0));
+  return {
+    scenario,
+    transport,
+    database,
+    attempts: r.outcomes.length,
+    decidedPerSec: Math.round(decided.length / (r.busyMs / 1000)),
+    p50: percentile(lats, 0.5),
+    p99: percentile(lats, 0.99),
+    sellOutMs: wins.length >= UNITS ? Math.round(wins[UNITS - 1]! - firstSend) : null,
+    won: wins.length,
+    oversold,
+    errors: r.errors,
+  };
+}
+
+async function naive(database: "sqlite" | "postgres"): Promise<Row> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vetrina-naive-"));
+  const port = await freePort();
+  const child = fork(path.join(here, "naive-server.ts"), {
+    execArgv: ["--import", "tsx"],
+    env: { ...process.env, PORT: String(port), QUANTITY: String(UNITS), NAIVE_DB: path.join(dir, "naive.db"), ...(database === "postgres" ? { NAIVE_PG_URL: PG_URL } : {}) },
+    stdio: "inherit",
+  });
+  children.push(child);
+  await new Promise((r) => child.once("message", r));
+  const buyers = Array.from({ length: BUYERS }, (_, i) => `buyer-${i}`);
+  const report = await runLoadgen({ mode: "http", baseUrl: `http://127.0.0.1:${port}`, path: "/buy", saleId: "sku", buyers, cookies: false, waveSize: BUYERS, concurrency: HTTP_CONNECTIONS, fireAt: Date.now() + 500, sourceBase: 2 });
+  const stats = (await (await fetch(`http://127.0.0.1:${port}/stats`)).json()) as { available: number; sold: number };
+  await killHard(child);
+  fs.rmSync(dir, { recursive: true, force: true });
+  return summarize(`naive-${database}`, "HTTP, 1 txn/attempt", database, report, Math.max(0, stats.sold - UNITS) + Math.max(0, -stats.available));
+}
+
+async function vetrina(transport: "ws" | "http", database: "sqlite" | "postgres"): Promise<Row> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "vetrina-bench-"));
+  const schema = database === "postgres" ? `bench_${Date.now()}` : undefined;
+  if (schema) await pgExec(PG_URL!, `create schema ${schema}`);
+  const env: Record<string, string> = {
+    PORT: String(await freePort()),
+    RTMP_PORT: String(await freePort()),
+    DATA_DIR: dataDir,
+    DEMO_DATA: "true",
+    FLASH_HOLD_SECONDS: "1200",
+    LOG_LEVEL: "error",
+    ...(schema ? { DATABASE_URL: PG_URL!, DATABASE_SCHEMA: schema } : {}),
+  };
+  const server = await spawnServer(env);
+  children.push(server.child);
+  const host = new ApiClient(server.baseUrl);
+  await host.auth.signIn("host@vetrina.test", "vetrina-demo");
+  const show = (await host.shows.mine()).body.items[0]!;
+  const key = (await host.shows.studio(show.id)).body.streamKey;
+  const pusher = spawn(resolveFfmpeg(), testPatternArgs({ url: `rtmp://127.0.0.1:${env.RTMP_PORT}/live/${key}`, width: 320, height: 180, fps: 15, preset: "ultrafast" }), { stdio: "ignore" });
+  children.push(pusher);
+  while ((await host.shows.get(show.id)).body.status !== "live") await new Promise((r) => setTimeout(r, 200));
+  const variant = (await host.shows.get(show.id)).body.products[0]!.variants[0]!;
+  const merchant = new ApiClient(server.baseUrl);
+  await merchant.auth.signIn("merchant@vetrina.test", "vetrina-demo");
+  await merchant.request("PUT", `/api/v1/merchant/variants/${variant.id}/stock`, { stock: UNITS });
+
+  const db = openDatabase(schema ? { kind: "postgres", url: PG_URL!, schema } : { kind: "sqlite", file: path.join(dataDir, "vetrina.db") });
+  const tokens = await seedBuyers(db.db, BUYERS);
+  await db.close();
+
+  const sale = await host.request<{ id: string; opensAt: string }>("POST", `/api/v1/shows/${show.id}/flash-sales`, {
+    variantId: variant.id,
+    salePrice: 990,
+    quantity: UNITS,
+    perBuyerLimit: 1,
+    countdownSeconds: transport === "ws" ? 60 : 10,
+    durationSeconds: 1200,
+  });
+  if (sale.status !== 201) throw new Error(`sale: ${JSON.stringify(sale.body)}`);
+  const job: LoadgenJob =
+    transport === "ws"
+      ? { mode: "ws", baseUrl: server.baseUrl, path: `/api/v1/shows/${show.id}/room`, saleId: sale.body.id, buyers: tokens, cookies: true, waveSize: WAVE, concurrency: 0, fireAt: Date.parse(sale.body.opensAt) + 50, sourceBase: 10 }
+      : { mode: "http", baseUrl: server.baseUrl, path: `/api/v1/flash-sales/${sale.body.id}/attempts`, saleId: sale.body.id, buyers: tokens, cookies: true, waveSize: BUYERS, concurrency: HTTP_CONNECTIONS, fireAt: Date.parse(sale.body.opensAt) + 50, sourceBase: 30 };
+  const report = await runLoadgen(job);
+
+  // Oversold: units promised (holds held or paid) beyond the quantity, straight from the database.
+  const check = openDatabase(schema ? { kind: "postgres", url: PG_URL!, schema } : { kind: "sqlite", file: path.join(dataDir, "vetrina.db") });
+  const promised = await check.db.selectFrom("flash_holds").select((eb) => eb.fn.countAll<number>().as("n")).where("sale_id", "=", sale.body.id).where("status", "in", ["held", "paid"]).executeTakeFirstOrThrow();
+  await check.close();
+  pusher.kill("SIGKILL");
+  await stopGracefully(server.child);
+  if (schema) await pgExec(PG_URL!, `drop schema ${schema} cascade`);
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  return summarize(`vetrina-${transport}${database === "postgres" ? "-pg" : ""}`, transport === "ws" ? "WebSocket (room connection)" : "HTTP, per-request session", database, report, Math.max(0, Number(promised.n) - UNITS));
+}
+
+async function pgExec(url: string, statement: string) {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  await c.query(statement);
+  await c.end();
+}
+
+const scenarios: [string, () => Promise<Row>][] = [
+  ["naive-sqlite", () => naive("sqlite")],
+  ["vetrina-ws", () => vetrina("ws", "sqlite")],
+  ["vetrina-http", () => vetrina("http", "sqlite")],
+  ...(PG_URL ? ([["naive-postgres", () => naive("postgres")], ["vetrina-ws-pg", () => vetrina("ws", "postgres")]] as [string, () => Promise<Row>][]) : []),
+];
+
+const rows: Row[] = [];
+for (const [name, run] of scenarios) {
+  if (ONLY && !ONLY.includes(name)) continue;
+  console.log(`\n▶ ${name}: ${BUYERS} buyers, ${UNITS} units`);
+  const row = await run();
+  rows.push(row);
+  console.log(row);
+}
+
+const base = rows.find((r) => r.scenario === "naive-sqlite");
+const table = [
+  "| scenario | transport | database | decided attempts/s | × naive SQLite | p50 ms | p99 ms | sell-out ms | won | oversold | errors |",
+  "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ...rows.map(
+    (r) =>
+      `| ${r.scenario} | ${r.transport} | ${r.database} | ${r.decidedPerSec.toLocaleString("en")} | ${base ? (r.decidedPerSec / base.decidedPerSec).toFixed(1) : "–"} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.sellOutMs ?? "–"} | ${r.won} | ${r.oversold} | ${r.errors} |`,
+  ),
+].join("\n");
+console.log(`\n${table}\n`);
+appendResults("Flash sale: 100,000 buyers, 10,000 units (`npm run bench:flash-sale`)", `${BUYERS.toLocaleString("en")} buyers, ${UNITS.toLocaleString("en")} units, per-buyer limit 1, WebSocket waves of ${WAVE.toLocaleString("en")}, ${HTTP_CONNECTIONS} HTTP connections.\n\n${table}`, machineDescription());
+process.exit(rows.some((r) => r.oversold > 0) ? 1 : 0);

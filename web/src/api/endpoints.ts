@@ -1,0 +1,71 @@
+import { z } from "zod";
+import { http, qs } from "./client.ts";
+import { Me, User, type SignInBody, type SignUpBody } from "../../../src/shared/contracts/accounts.ts";
+import { ImageUploaded, Product, type ProductInput } from "../../../src/shared/contracts/catalog.ts";
+import { HostOption, Question, Show, ShowCounters, ShowSummary, StudioInfo, type ShowInput, type ShowStatus } from "../../../src/shared/contracts/shows.ts";
+import { Order, type BuyNowBody, type OrderStatus } from "../../../src/shared/contracts/checkout.ts";
+import { page } from "../../../src/shared/contracts/common.ts";
+
+const enc = encodeURIComponent;
+const UserReply = z.object({ user: User });
+const ShowList = z.object({ items: z.array(ShowSummary) });
+const ProductPage = page(Product);
+const OrderPage = page(Order);
+const QuestionList = z.object({ items: z.array(Question) });
+const HostList = z.object({ items: z.array(HostOption) });
+
+export type HostOption = z.infer<typeof HostOption>;
+
+/** The REST API, one function per endpoint, every answer parsed with its contract. */
+export const api = {
+  auth: {
+    me: () => http.get("/api/v1/me", Me),
+    signIn: (body: SignInBody) => http.post("/api/v1/auth/sign-in", UserReply, body),
+    signUp: (body: SignUpBody) => http.post("/api/v1/auth/sign-up", UserReply, body),
+    signOut: () => http.post("/api/v1/auth/sign-out", null, {}),
+  },
+  shows: {
+    list: (status: ShowStatus) => http.get(`/api/v1/shows${qs({ status })}`, ShowList),
+    get: (id: string) => http.get(`/api/v1/shows/${enc(id)}`, Show),
+  },
+  host: {
+    shows: () => http.get("/api/v1/host/shows", ShowList),
+    studio: (id: string) => http.get(`/api/v1/shows/${enc(id)}/studio`, StudioInfo),
+    rotateKey: (id: string) => http.post(`/api/v1/shows/${enc(id)}/stream-key`, StudioInfo, {}),
+    showcase: (id: string, productId: string | null) => http.post(`/api/v1/shows/${enc(id)}/showcase`, null, { productId }),
+    end: (id: string) => http.post(`/api/v1/shows/${enc(id)}/end`, null, {}),
+    counters: (id: string) => http.get(`/api/v1/shows/${enc(id)}/counters`, ShowCounters),
+    openQuestions: (id: string) => http.get(`/api/v1/shows/${enc(id)}/questions?status=open`, QuestionList),
+    answer: (id: string, qid: string, text: string) => http.post(`/api/v1/shows/${enc(id)}/questions/${enc(qid)}/answer`, Question, { text }),
+    dismiss: (id: string, qid: string) => http.post(`/api/v1/shows/${enc(id)}/questions/${enc(qid)}/dismiss`, Question, {}),
+  },
+  merchant: {
+    products: (p: { cursor?: string | null; limit?: number; q?: string }) => http.get(`/api/v1/merchant/products${qs(p)}`, ProductPage),
+    createProduct: (body: ProductInput) => http.post("/api/v1/merchant/products", Product, body),
+    updateProduct: (id: string, body: ProductInput) => http.put(`/api/v1/merchant/products/${enc(id)}`, Product, body),
+    uploadImage: (file: File) => {
+      const form = new FormData();
+      form.append("file", file, file.name);
+      return http.upload("/api/v1/uploads/images", ImageUploaded, form);
+    },
+    shows: () => http.get("/api/v1/merchant/shows", ShowList),
+    hosts: () => http.get("/api/v1/merchant/hosts", HostList),
+    createShow: (body: ShowInput) => http.post("/api/v1/merchant/shows", Show, body),
+    updateShow: (id: string, body: ShowInput) => http.put(`/api/v1/merchant/shows/${enc(id)}`, Show, body),
+    orders: (p: { status?: OrderStatus | ""; cursor?: string | null }) => http.get(`/api/v1/merchant/orders${qs(p)}`, OrderPage),
+    order: (id: string) => http.get(`/api/v1/orders/${enc(id)}`, Order),
+    setOrderStatus: (id: string, status: "shipped" | "delivered" | "cancelled") => http.post(`/api/v1/merchant/orders/${enc(id)}/status`, Order, { status }),
+  },
+  buyer: {
+    buyNow: (body: BuyNowBody, idempotencyKey: string) => http.post("/api/v1/checkout/buy-now", Order, body, { headers: { "idempotency-key": idempotencyKey } }),
+    orders: (cursor?: string | null) => http.get(`/api/v1/me/orders${qs({ cursor })}`, OrderPage),
+  },
+};
+
+/** The merchant's live order feed (server-sent events). */
+export const MERCHANT_FEED_URL = "/api/v1/merchant/live";
+
+export function roomUrl(showId: string): string {
+  const proto = location.protocol === "https:" ? "wss:" : "ws:";
+  return `${proto}//${location.host}/api/v1/shows/${enc(showId)}/room`;
+}

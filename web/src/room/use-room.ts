@@ -1,0 +1,212 @@
+import { useCallback, useEffect, useReducer, useRef } from "preact/hooks";
+import type { Product } from "../../../src/shared/contracts/catalog.ts";
+import type { ChatMessage, HostOrder, OrderNote, ServerEvent } from "../../../src/shared/contracts/room.ts";
+import type { FlashAttemptResult, FlashSale } from "../../../src/shared/contracts/flash-sales.ts";
+import type { Question, ShowCounters, ShowStatus } from "../../../src/shared/contracts/shows.ts";
+import { roomUrl } from "../api/endpoints.ts";
+import { uuid } from "../lib/ids.ts";
+import { LikeBatcher, RoomSocket, type ConnectionState } from "./socket.ts";
+
+export interface ChatLine extends ChatMessage {
+  /** set while our own message is on its way */
+  pending?: boolean;
+  clientMsgId?: string;
+}
+
+export interface RoomYou {
+  id: string;
+  name: string;
+  canChat: boolean;
+  isHost: boolean;
+}
+
+export interface RoomState {
+  connection: ConnectionState;
+  /** false until the first snapshot arrives */
+  ready: boolean;
+  status: ShowStatus | null;
+  you: RoomYou | null;
+  viewers: number;
+  likes: number;
+  showcased: Product | null;
+  chat: ChatLine[];
+  questions: Question[];
+  counters: ShowCounters | null;
+  orders: HostOrder[];
+  notes: { key: number; note: OrderNote }[];
+  error: { key: number; code: string; message: string } | null;
+  /** incremented on every like from anyone, to animate hearts */
+  likeBursts: number;
+  /** flash sales of this show by id, as last announced */
+  flashSales: Record<string, FlashSale>;
+  /** answers to this connection's flash.buy attempts, by attempt key */
+  flashResults: Record<string, FlashAttemptResult>;
+}
+
+const CHAT_KEEP = 100;
+const ORDERS_KEEP = 50;
+
+type Action =
+  | { kind: "events"; events: ServerEvent[] }
+  | { kind: "connection"; state: ConnectionState }
+  | { kind: "chat.pending"; line: ChatLine }
+  | { kind: "like.local"; count: number }
+  | { kind: "note.dismiss"; key: number }
+  | { kind: "error.dismiss" };
+
+const initial: RoomState = {
+  connection: "connecting",
+  ready: false,
+  status: null,
+  you: null,
+  viewers: 0,
+  likes: 0,
+  showcased: null,
+  chat: [],
+  questions: [],
+  counters: null,
+  orders: [],
+  notes: [],
+  error: null,
+  likeBursts: 0,
+  flashSales: {},
+  flashResults: {},
+};
+
+let seq = 0;
+
+function upsertQuestion(list: Question[], q: Question): Question[] {
+  const i = list.findIndex((x) => x.id === q.id);
+  if (i === -1) return [...list, q];
+  const next = list.slice();
+  next[i] = q;
+  return next;
+}
+
+function apply(s: RoomState, e: ServerEvent): RoomState {
+  switch (e.type) {
+    case "room.snapshot": {
+      // The snapshot's chat is the truth: a message still "sending" when the connection dropped is
+      // either in it or was never received.
+      return {
+        ...s,
+        ready: true,
+        status: e.status,
+        you: e.you,
+        viewers: e.viewers,
+        likes: Math.max(e.likes, s.ready ? s.likes : 0),
+        showcased: e.showcased,
+        chat: e.chat.slice(-CHAT_KEEP),
+        questions: e.questions,
+        counters: e.counters,
+        flashSales: Object.fromEntries(e.flashSales.map((f) => [f.id, f])),
+      };
+    }
+    case "chat.message": {
+      const chat = e.clientMsgId ? s.chat.filter((c) => !(c.pending && c.clientMsgId === e.clientMsgId)) : s.chat;
+      if (chat.some((c) => c.id === e.message.id)) return s;
+      return { ...s, chat: [...chat, e.message].slice(-CHAT_KEEP) };
+    }
+    case "likes.updated":
+      // Likes only grow; our optimistic taps may already be ahead of the server's total.
+      return e.total > s.likes ? { ...s, likes: e.total, likeBursts: s.likeBursts + 1 } : s;
+    case "viewers.updated":
+      return { ...s, viewers: e.count };
+    case "product.showcased":
+      return { ...s, showcased: e.product };
+    case "order.note":
+      return { ...s, notes: [...s.notes, { key: ++seq, note: e.note }].slice(-3) };
+    case "question.updated":
+      return { ...s, questions: upsertQuestion(s.questions, e.question) };
+    case "show.status":
+      return { ...s, status: e.status };
+    case "counters.updated":
+      return { ...s, counters: e.counters, viewers: e.counters.viewers };
+    case "order.received":
+      return s.orders.some((o) => o.orderId === e.order.orderId) ? s : { ...s, orders: [e.order, ...s.orders].slice(0, ORDERS_KEEP) };
+    case "pong":
+      return s;
+    case "flash.state":
+      return { ...s, flashSales: { ...s.flashSales, [e.sale.id]: e.sale } };
+    case "flash.result":
+      return { ...s, flashResults: { ...s.flashResults, [e.result.key]: e.result } };
+    case "error":
+      // A refused message (rate limit, validation) is not coming back: stop showing it as sending.
+      return { ...s, chat: s.chat.filter((c) => !c.pending), error: { key: ++seq, code: e.code, message: e.message } };
+  }
+}
+
+function reducer(s: RoomState, a: Action): RoomState {
+  switch (a.kind) {
+    case "events":
+      return a.events.reduce(apply, s);
+    case "connection":
+      return { ...s, connection: a.state };
+    case "chat.pending":
+      return { ...s, chat: [...s.chat, a.line].slice(-CHAT_KEEP) };
+    case "like.local":
+      return { ...s, likes: s.likes + a.count };
+    case "note.dismiss":
+      return { ...s, notes: s.notes.filter((n) => n.key !== a.key) };
+    case "error.dismiss":
+      return { ...s, error: null };
+  }
+}
+
+export interface Room {
+  state: RoomState;
+  sendChat(text: string): boolean;
+  ask(text: string, productId: string | null): boolean;
+  like(): void;
+  dismissNote(key: number): void;
+  dismissError(): void;
+}
+
+/** Joins a show's room for as long as the component is mounted. */
+export function useRoom(showId: string, options: { onEvents?: (events: ServerEvent[]) => void } = {}): Room {
+  const [state, dispatch] = useReducer(reducer, initial);
+  const socket = useRef<RoomSocket | null>(null);
+  const likes = useRef<LikeBatcher | null>(null);
+  const onEvents = useRef(options.onEvents);
+  onEvents.current = options.onEvents;
+
+  useEffect(() => {
+    const s = new RoomSocket(roomUrl(showId), {
+      onEvents: (events) => {
+        dispatch({ kind: "events", events });
+        onEvents.current?.(events);
+      },
+      onState: (state) => dispatch({ kind: "connection", state }),
+    });
+    socket.current = s;
+    likes.current = new LikeBatcher((count) => s.send({ type: "like.send", count }));
+    s.start();
+    return () => {
+      likes.current?.dispose();
+      s.stop();
+      socket.current = null;
+    };
+  }, [showId]);
+
+  const sendChat = useCallback((text: string) => {
+    const clientMsgId = uuid();
+    const ok = socket.current?.send({ type: "chat.send", text, clientMsgId }) ?? false;
+    if (ok) {
+      // Shown at once, greyed, until the server echoes it back with the same clientMsgId.
+      dispatch({ kind: "chat.pending", line: { id: `pending-${clientMsgId}`, clientMsgId, pending: true, text, at: new Date().toISOString(), author: { id: "me", name: "", role: "viewer" } } });
+    }
+    return ok;
+  }, []);
+
+  const ask = useCallback((text: string, productId: string | null) => socket.current?.send({ type: "question.ask", text, productId, clientMsgId: uuid() }) ?? false, []);
+
+  const like = useCallback(() => {
+    likes.current?.tap();
+    dispatch({ kind: "like.local", count: 1 });
+  }, []);
+
+  const dismissNote = useCallback((key: number) => dispatch({ kind: "note.dismiss", key }), []);
+  const dismissError = useCallback(() => dispatch({ kind: "error.dismiss" }), []);
+
+  return { state, sendChat, ask, like, dismissNote, dismissError };
+}
