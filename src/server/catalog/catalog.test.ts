@@ -38,6 +38,23 @@ describe("catalog", () => {
     assert.deepEqual(search.body.items.map((p) => p.id), [created.body.id]);
   });
 
+  test("saving the product form keeps the units sold while it was open", async () => {
+    const m = await server.as("merchant");
+    const p = (await m.products.create({ title: "Scarf", currency: "EUR", variants: [{ price: 2500, stock: 10 }] })).body;
+    const v = p.variants[0]!;
+    // three units sell while the merchant edits
+    await server.app.db.db.transaction().execute((tx) => server.app.catalog.takeStock(tx, v.id, 3));
+    const saved = await m.products.update(p.id, { title: "Scarf", currency: "EUR", variants: [{ id: v.id, price: 2500, stock: 15, expectedStock: 10 }] });
+    assert.equal(saved.body.variants[0]!.stock, 12, "+5 on the 7 left, not a reset to 15");
+    await server.app.db.db.transaction().execute((tx) => server.app.catalog.takeStock(tx, v.id, 11));
+    const conflict = await m.products.update(p.id, { title: "Scarf renamed", currency: "EUR", variants: [{ id: v.id, price: 2500, stock: 0, expectedStock: 12 }] });
+    assert.equal(conflict.status, 409);
+    assert.equal(conflict.problem?.code, "conflict");
+    const after = (await m.products.get(p.id)).body;
+    assert.equal(after.title, "Scarf", "nothing half-written");
+    assert.equal(after.variants[0]!.stock, 1);
+  });
+
   test("pages through a large catalog with a cursor", async () => {
     const m = await server.as("merchant");
     for (let i = 0; i < 30; i++) await m.products.create({ title: `Bulk item ${i}`, currency: "EUR", variants: [{ price: 100 + i, stock: 1 }] });

@@ -32,6 +32,8 @@ export interface VariantForSale {
   available: boolean;
 }
 
+class StockConflict extends Error {}
+
 export function variantTitle(options: Record<string, string>): string {
   const values = Object.values(options);
   return values.length ? values.join(" / ") : "Default";
@@ -75,20 +77,24 @@ export function createCatalog(deps: { db: Db; bus: EventBus }): Catalog {
   async function writeVariants(tx: DbOrTx, productId: string, input: ProductInput, existingIds: Set<string>) {
     const keep = new Set<string>();
     for (const [position, v] of input.variants.entries()) {
-      const values = {
-        sku: v.sku ?? null,
-        title: variantTitle(v.options),
-        options: JSON.stringify(v.options),
-        price: v.price,
-        stock: v.stock,
-        position,
-        active: 1,
-      };
+      const values = { sku: v.sku ?? null, title: variantTitle(v.options), options: JSON.stringify(v.options), price: v.price, position, active: 1 };
       if (v.id && existingIds.has(v.id)) {
         keep.add(v.id);
-        await tx.updateTable("variants").set(values).where("id", "=", v.id).execute();
+        if (v.expectedStock === undefined) {
+          await tx.updateTable("variants").set({ ...values, stock: v.stock }).where("id", "=", v.id).execute();
+        } else {
+          // Apply the editor's change as a delta on the current stock: sales made meanwhile stay sold.
+          const delta = v.stock - v.expectedStock;
+          const res = await tx
+            .updateTable("variants")
+            .set((eb) => ({ ...values, stock: eb("stock", "+", delta) }))
+            .where("id", "=", v.id)
+            .where("stock", ">=", -delta)
+            .executeTakeFirst();
+          if (Number(res.numUpdatedRows) !== 1) throw new StockConflict();
+        }
       } else {
-        await tx.insertInto("variants").values({ id: newId("var"), product_id: productId, ...values }).execute();
+        await tx.insertInto("variants").values({ id: newId("var"), product_id: productId, ...values, stock: v.stock }).execute();
       }
     }
     // Variants left out are retired, not deleted: past orders still point at them.
@@ -123,8 +129,9 @@ export function createCatalog(deps: { db: Db; bus: EventBus }): Catalog {
     async update(merchantId, productId, input) {
       const row = await db.selectFrom("products").select(["merchant_id"]).where("id", "=", productId).executeTakeFirst();
       if (!row || row.merchant_id !== merchantId) return fail("not_found", "No such product.");
-      await db.transaction().execute(async (tx) => {
-        await tx
+      try {
+        await db.transaction().execute(async (tx) => {
+          await tx
           .updateTable("products")
           .set({
             title: input.title,
@@ -138,7 +145,11 @@ export function createCatalog(deps: { db: Db; bus: EventBus }): Catalog {
           .execute();
         const existing = await tx.selectFrom("variants").select("id").where("product_id", "=", productId).where("active", "=", 1).execute();
         await writeVariants(tx, productId, input, new Set(existing.map((e) => e.id)));
-      });
+        });
+      } catch (err) {
+        if (err instanceof StockConflict) return fail("conflict", "Stock was sold meanwhile and your change would make it negative; reload and try again.");
+        throw err;
+      }
       bus.publish({ type: "stock.changed", productId });
       return { ok: true, product: (await load([productId]))[0]! };
     },

@@ -34,6 +34,11 @@ export const VariantInput = z.object({
   options: VariantOptions.default({}),
   price: MinorUnits,
   stock: z.number().int().min(0).max(10_000_000),
+  /**
+   * For an existing variant: the stock the editor saw. The change (stock − expectedStock) is then
+   * applied to the current stock, so units sold while the form was open are not given back.
+   */
+  expectedStock: z.number().int().min(0).optional(),
 });
 export type VariantInput = z.infer<typeof VariantInput>;
 

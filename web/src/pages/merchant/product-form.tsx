@@ -17,6 +17,8 @@ interface Row {
   values: string[];
   price: string;
   stock: string;
+  /** the stock this form loaded: the server applies the change as a delta, so sales made meanwhile are kept */
+  loadedStock?: number;
 }
 
 let rowSeq = 0;
@@ -36,6 +38,7 @@ function rowsFrom(product: Product | null): { optionNames: string[]; rows: Row[]
       values: optionNames.map((n) => v.options[n] ?? ""),
       price: minorToDecimal(v.price, digits),
       stock: String(v.stock),
+      loadedStock: v.stock,
     })),
   };
 }
@@ -106,7 +109,7 @@ export function ProductForm({ product, onSaved, onCancel }: { product: Product |
                   : m.products.priceInvalid;
       const stock = r.stock.trim() === "" ? NaN : Number(r.stock);
       if (!Number.isInteger(stock) || stock < 0 || stock > 10_000_000) es[`stock-${r.key}`] = m.products.stockInvalid;
-      if (price.ok) variants.push({ ...(r.id ? { id: r.id } : {}), sku: r.sku.trim() || null, options, price: price.minor, stock });
+      if (price.ok) variants.push({ ...(r.id ? { id: r.id, expectedStock: r.loadedStock } : {}), sku: r.sku.trim() || null, options, price: price.minor, stock });
     }
     if (Object.keys(es).length) return { errors: es };
     return { errors: es, input: { title: title.trim(), description: description.trim(), currency, images, status, variants } };
