@@ -17,6 +17,8 @@ export interface Orders {
   /** Checkout's step "create order": inside the caller's transaction. */
   insertPaid(tx: DbOrTx, o: NewOrder): Promise<{ id: string; number: string }>;
   hostOrderView(orderId: string): Promise<HostOrder | null>;
+  /** The show's latest orders as the studio lists them, newest first. */
+  recentForShow(showId: string, limit: number): Promise<HostOrder[]>;
 }
 
 export interface NewOrder {
@@ -220,22 +222,30 @@ export function createOrders(deps: { db: Db; bus: EventBus; catalog: Catalog; pa
       return { id, number };
     },
 
+    async recentForShow(showId, limit) {
+      const rows = await db.selectFrom("orders").select("id").where("show_id", "=", showId).orderBy("created_at", "desc").orderBy("id", "desc").limit(limit).execute();
+      return (await load(rows.map((r) => r.id))).map(toHostOrder).filter((o): o is HostOrder => !!o);
+    },
+
     async hostOrderView(orderId) {
-      const o = await self.get(orderId);
-      const first = o?.items[0];
-      if (!o || !first) return null;
-      return {
-        orderId: o.id,
-        number: o.number,
-        buyerName: o.buyerName,
-        productTitle: first.title,
-        variantTitle: first.variantTitle,
-        quantity: first.quantity,
-        total: o.total,
-        currency: o.currency,
-        at: o.createdAt,
-      };
+      return toHostOrder(await self.get(orderId));
     },
   };
   return self;
+}
+
+function toHostOrder(o: Order | null): HostOrder | null {
+  const first = o?.items[0];
+  if (!o || !first) return null;
+  return {
+    orderId: o.id,
+    number: o.number,
+    buyerName: o.buyerName,
+    productTitle: first.title,
+    variantTitle: first.variantTitle,
+    quantity: first.quantity,
+    total: o.total,
+    currency: o.currency,
+    at: o.createdAt,
+  };
 }

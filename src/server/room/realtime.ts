@@ -195,6 +195,7 @@ export function createRealtime(deps: {
       questions: visible,
       counters: isHost ? await counters(showId) : null,
       flashSales: deps.flashSales.forShow(showId),
+      recentOrders: isHost ? await deps.orders.recentForShow(showId, 20) : null,
     };
   }
 

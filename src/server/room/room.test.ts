@@ -132,6 +132,12 @@ describe("the room", () => {
     const counters = await hostRoom.waitFor<Ev<"counters.updated">>((e) => e.type === "counters.updated" && e.counters.orders >= 1);
     assert.ok(counters.counters.revenue.some((r) => r.currency === "EUR" && r.amount >= variant.price));
     assert.ok(!bystander.events.some((e) => e.type === "order.received" || e.type === "counters.updated"));
+    // a host who opens the studio later still sees the order in the snapshot
+    const later = await host.joinRoom(show.id);
+    const snap = later.events[0] as Ev<"room.snapshot">;
+    assert.equal(snap.recentOrders?.[0]?.orderId, order.body.id);
+    assert.equal((bystander.events[0] as Ev<"room.snapshot">).recentOrders, null);
+    later.close();
     hostRoom.close();
     bystander.close();
   });

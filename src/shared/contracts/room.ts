@@ -56,6 +56,8 @@ export const ServerEvent = z.discriminatedUnion("type", [
     questions: z.array(Question),
     counters: ShowCounters.nullable(),
     flashSales: z.array(FlashSale),
+    /** the show's latest orders, newest first: hosts and merchant staff only */
+    recentOrders: z.array(HostOrder).nullable(),
   }),
   z.object({ type: z.literal("chat.message"), message: ChatMessage, clientMsgId: z.string().optional() }),
   z.object({ type: z.literal("likes.updated"), total: z.number().int() }),

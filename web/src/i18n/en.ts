@@ -185,7 +185,7 @@ export const en = {
     endShow: "End show",
     endConfirm: "End the show for everyone? This cannot be undone.",
     orderFeed: "Orders",
-    noOrders: "Orders placed while you are here appear as they come in.",
+    noOrders: "No orders yet. New ones appear here the moment they are paid.",
     orderLine: (buyer: string, quantity: number, product: string, variant: string) => `${buyer} · ${num(quantity)} × ${product} (${variant})`,
   },
   merchant: {

@@ -182,7 +182,7 @@ export const it: Messages = {
     endShow: "Termina la diretta",
     endConfirm: "Terminare la diretta per tutti? Non si può annullare.",
     orderFeed: "Ordini",
-    noOrders: "Gli ordini fatti mentre sei qui compaiono man mano che arrivano.",
+    noOrders: "Ancora nessun ordine. I nuovi compaiono qui appena pagati.",
     orderLine: (buyer: string, quantity: number, product: string, variant: string) => `${buyer} · ${num(quantity)} × ${product} (${variant})`,
   },
   merchant: {

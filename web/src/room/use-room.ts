@@ -100,6 +100,7 @@ function apply(s: RoomState, e: ServerEvent): RoomState {
         questions: e.questions,
         counters: e.counters,
         flashSales: Object.fromEntries(e.flashSales.map((f) => [f.id, f])),
+        orders: e.recentOrders ? e.recentOrders.slice(0, ORDERS_KEEP) : s.orders,
       };
     }
     case "chat.message": {
