@@ -78,13 +78,13 @@ export function createAccounts(deps: { db: Db; sessionTtlMs: number }): Accounts
 
     async userForSession(token) {
       if (!token || token.length > 100) return null;
-      const row = await db
-        .selectFrom("sessions")
-        .select(["user_id", "expires_at"])
-        .where("token_hash", "=", hashToken(token))
+      const r = await userQuery()
+        .innerJoin("sessions", "sessions.user_id", "users.id")
+        .select("sessions.expires_at")
+        .where("sessions.token_hash", "=", hashToken(token))
         .executeTakeFirst();
-      if (!row || row.expires_at < Date.now()) return null;
-      return this.getUser(row.user_id);
+      if (!r || r.expires_at < Date.now()) return null;
+      return toUser(r);
     },
 
     async getUser(id) {

@@ -29,6 +29,7 @@ export function latestIntervalMs(connections: number): number {
 
 class Room {
   readonly conns = new Set<RoomConnection>();
+  hosts = 0;
   private pending: { event: ServerEvent; audience: Audience }[] = [];
   /** latest-value events merged per tick */
   private latest = new Map<string, { event: ServerEvent; audience: Audience }>();
@@ -108,14 +109,15 @@ export class RoomHub {
     let room = this.rooms.get(showId);
     if (!room) this.rooms.set(showId, (room = new Room(showId)));
     room.conns.add(conn);
+    if (conn.isHost) room.hosts++;
     room.countChanged();
     this.hooks.onConnectionsChanged(this.totalConnections());
   }
 
   leave(showId: string, conn: RoomConnection) {
     const room = this.rooms.get(showId);
-    if (!room) return;
-    room.conns.delete(conn);
+    if (!room || !room.conns.delete(conn)) return;
+    if (conn.isHost) room.hosts--;
     if (room.conns.size === 0) {
       room.flush(() => {});
       this.rooms.delete(showId);
@@ -125,6 +127,10 @@ export class RoomHub {
 
   viewerCount(showId: string): number {
     return this.rooms.get(showId)?.conns.size ?? 0;
+  }
+
+  hasHosts(showId: string): boolean {
+    return (this.rooms.get(showId)?.hosts ?? 0) > 0;
   }
 
   roomIds(): string[] {

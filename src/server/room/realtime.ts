@@ -83,8 +83,19 @@ export function createRealtime(deps: {
     return { viewers: hub.viewerCount(showId), likes: likeCount, orders: sales.orders, revenue: sales.revenue };
   }
 
-  const pushCounters = async (showId: string) =>
-    hub.broadcastLatest(showId, "counters", { type: "counters.updated", counters: await counters(showId) }, { kind: "hosts" });
+  /** Host counters are recomputed at most every 250 ms per show, and only while a host is watching. */
+  const countersDirty = new Set<string>();
+  const pushCounters = async (showId: string) => void countersDirty.add(showId);
+  const countersTimer = setInterval(() => {
+    for (const showId of countersDirty) {
+      countersDirty.delete(showId);
+      if (!hub.hasHosts(showId)) continue;
+      counters(showId)
+        .then((c) => hub.broadcastLatest(showId, "counters", { type: "counters.updated", counters: c }, { kind: "hosts" }))
+        .catch((err) => deps.log.error({ err, showId }, "counters failed"));
+    }
+  }, 250);
+  countersTimer.unref();
 
   const sendError = (c: RoomConnection, code: ErrorCode, message?: string, retryAfterMs?: number) =>
     hub.sendTo(c, [{ type: "error", code, message: message ?? defaultMessages[code], ...(retryAfterMs ? { retryAfterMs } : {}) }]);
@@ -262,7 +273,8 @@ export function createRealtime(deps: {
         void pushCounters(showId).catch(() => {});
       });
 
-      const isHost = user ? (await deps.shows.authorizeHost(user, showId)).ok : false;
+      // A plain viewer account can never host a show, so only other roles need the check.
+      const isHost = user && user.role !== "viewer" ? (await deps.shows.authorizeHost(user, showId)).ok : false;
       const snap = await snapshot(showId, user, isHost);
       if (!snap) {
         ws.close(RoomCloseCode.showNotFound, "no such show");
@@ -279,6 +291,7 @@ export function createRealtime(deps: {
     likeTotal: (showId) => likes.get(showId)?.total,
     async close() {
       clearInterval(likeTimer);
+      clearInterval(countersTimer);
       hub.close();
       await flushLikes();
     },
