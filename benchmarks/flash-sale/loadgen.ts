@@ -22,6 +22,8 @@ export interface LoadgenJob {
   cookies: boolean;
   waveSize: number;
   concurrency: number;
+  /** ws: at most this many attempts awaiting an answer at once (closed loop, like a connection pool) */
+  inflight?: number;
   /** epoch ms at which to fire the first attempt (the sale's opening) */
   fireAt: number;
   /** spread sockets over 127.0.0.<sourceBase + i> so ephemeral ports never run out */
@@ -58,6 +60,7 @@ async function runWs(job: LoadgenJob): Promise<LoadgenReport> {
     const sockets: WebSocket[] = [];
     const joinStart = now();
     let pendingResults = end - start;
+    let onAnswer = () => {};
     let resolveWave!: () => void;
     const waveDone = new Promise<void>((r) => (resolveWave = r));
     // Join: open the wave's connections, a few hundred at a time, and wait for each snapshot.
@@ -83,6 +86,7 @@ async function runWs(job: LoadgenJob): Promise<LoadgenReport> {
                     done[idx] = now();
                     outcomes[idx] = e.result.outcome;
                     if (--pendingResults === 0) resolveWave();
+                    else onAnswer();
                   }
                 }
               });
@@ -95,6 +99,7 @@ async function runWs(job: LoadgenJob): Promise<LoadgenReport> {
                   outcomes[idx] = "disconnected";
                   errors++;
                   if (--pendingResults === 0) resolveWave();
+                  else onAnswer();
                 }
               });
             }),
@@ -104,17 +109,25 @@ async function runWs(job: LoadgenJob): Promise<LoadgenReport> {
     joinMs += now() - joinStart;
     if (wave === 0) await sleepUntil(job.fireAt);
     const waveStart = now();
-    for (let idx = start; idx < end; idx++) {
-      const ws = sockets[idx - start]!;
-      if (ws.readyState !== ws.OPEN) {
-        outcomes[idx] = "not_connected";
-        errors++;
-        if (--pendingResults === 0) resolveWave();
-        continue;
+    // Closed loop: keep `inflight` attempts outstanding; each answer releases the next buyer's attempt.
+    let next = start;
+    const fire = () => {
+      while (next < end) {
+        const idx = next++;
+        const ws = sockets[idx - start]!;
+        if (ws.readyState !== ws.OPEN) {
+          outcomes[idx] = "not_connected";
+          errors++;
+          if (--pendingResults === 0) resolveWave();
+          continue;
+        }
+        sent[idx] = now();
+        ws.send(`{"type":"flash.buy","saleId":"${job.saleId}","key":"bench-key-${idx}"}`);
+        return;
       }
-      sent[idx] = now();
-      ws.send(`{"type":"flash.buy","saleId":"${job.saleId}","key":"bench-key-${idx}"}`);
-    }
+    };
+    onAnswer = fire;
+    for (let k = 0; k < (job.inflight ?? 1000); k++) fire();
     await waveDone;
     busyMs += now() - waveStart;
     for (const ws of sockets) ws.terminate();
