@@ -26,7 +26,10 @@ export interface LoadgenJob {
   inflight?: number;
   /** epoch ms at which to fire the first attempt (the sale's opening) */
   fireAt: number;
-  /** spread sockets over 127.0.0.<sourceBase + i> so ephemeral ports never run out */
+  /**
+   * ws: wave i connects to 127.0.0.<sourceBase + i> (the server listens on all addresses), so each
+   * wave has its own ephemeral-port space and never waits on the last wave's TIME_WAIT sockets.
+   */
   sourceBase: number;
 }
 
@@ -53,10 +56,10 @@ async function runWs(job: LoadgenJob): Promise<LoadgenReport> {
   let busyMs = 0;
   let errors = 0;
   let joinMs = 0;
-  const wsUrl = job.baseUrl.replace(/^http/, "ws") + job.path;
+  const port = new URL(job.baseUrl).port;
   for (let start = 0, wave = 0; start < n; start += job.waveSize, wave++) {
     const end = Math.min(n, start + job.waveSize);
-    const localAddress = `127.0.0.${job.sourceBase + wave}`;
+    const wsUrl = `ws://127.0.0.${job.sourceBase + wave}:${port}${job.path}`;
     const sockets: WebSocket[] = [];
     const joinStart = now();
     let pendingResults = end - start;
@@ -70,7 +73,7 @@ async function runWs(job: LoadgenJob): Promise<LoadgenReport> {
           (token, j) =>
             new Promise<void>((resolve) => {
               const idx = i + j;
-              const ws = new WebSocket(wsUrl, { localAddress, headers: { cookie: `vetrina_session=${token}` }, perMessageDeflate: false });
+              const ws = new WebSocket(wsUrl, { headers: { cookie: `vetrina_session=${token}` }, perMessageDeflate: false });
               sockets[idx - start] = ws;
               let joined = false;
               ws.on("message", (data: Buffer) => {
@@ -130,6 +133,11 @@ async function runWs(job: LoadgenJob): Promise<LoadgenReport> {
     for (let k = 0; k < (job.inflight ?? 1000); k++) fire();
     await waveDone;
     busyMs += now() - waveStart;
+    if (process.env.BENCH_DEBUG) {
+      const buckets = new Map<number, number>();
+      for (let i = start; i < end; i++) if (done[i]) buckets.set(Math.floor((done[i]! - waveStart) / 100), (buckets.get(Math.floor((done[i]! - waveStart) / 100)) ?? 0) + 1);
+      console.error(`wave ${wave}: ${end - start} attempts in ${Math.round(now() - waveStart)} ms; answers per 100 ms:`, [...buckets.entries()].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}:${v}`).join(" "));
+    }
     for (const ws of sockets) ws.terminate();
     await new Promise((r) => setTimeout(r, 500));
   }

@@ -1,3 +1,4 @@
+import type { Socket } from "node:net";
 import type { WebSocket } from "ws";
 import type { User } from "../../shared/contracts/accounts.ts";
 import { RoomCloseCode, type ServerEvent } from "../../shared/contracts/room.ts";
@@ -7,6 +8,8 @@ export type Audience = { kind: "all" } | { kind: "hosts" } | { kind: "hostsAnd";
 
 export interface RoomConnection {
   ws: WebSocket;
+  /** the TCP socket under `ws`: fan-out writes pre-encoded frames to it directly */
+  socket: Socket;
   user: User | null;
   isHost: boolean;
   /** token buckets for flood control */
@@ -19,6 +22,36 @@ export interface RoomConnection {
 const TICK_MS = 100;
 /** A socket whose unsent bytes exceed this is too slow to keep up and is disconnected. */
 const MAX_BUFFERED_BYTES = 1 << 20;
+
+/**
+ * An unmasked, unfragmented server→client text frame (RFC 6455 §5.2). No per-message compression on
+ * the fan-out path, so a frame is just a header and the payload.
+ */
+export function encodeTextFrame(text: string): Buffer {
+  const len = Buffer.byteLength(text);
+  const headerLen = len < 126 ? 2 : len < 65536 ? 4 : 10;
+  const buf = Buffer.allocUnsafe(headerLen + len);
+  buf[0] = 0x81; // FIN + text
+  if (len < 126) buf[1] = len;
+  else if (len < 65536) {
+    buf[1] = 126;
+    buf.writeUInt16BE(len, 2);
+  } else {
+    buf[1] = 127;
+    buf.writeBigUInt64BE(BigInt(len), 2);
+  }
+  buf.write(text, headerLen, "utf8");
+  return buf;
+}
+
+/**
+ * Writes a whole frame straight to the socket. `ws` writes its own frames (pings, close) whole and
+ * synchronously too, so frames never interleave mid-frame.
+ */
+function writeFrame(c: RoomConnection, frame: Buffer) {
+  if (c.ws.readyState !== c.ws.OPEN || c.socket.destroyed || !c.socket.writable) return;
+  c.socket.write(frame);
+}
 
 /** How often a frame carrying only latest values may go to a room of this size. */
 export function latestIntervalMs(connections: number): number {
@@ -76,22 +109,25 @@ class Room {
         personal.set(i.audience.userId, list);
       }
     }
-    // Events keep their relative order within each frame; hosts get everything.
-    const allFrame = forAll.length ? JSON.stringify(forAll) : null;
-    const hostFrame = forHosts.length ? JSON.stringify(items.map((i) => i.event)) : allFrame;
+    // Events keep their relative order within each frame; hosts get everything. Each frame is
+    // serialized and WebSocket-encoded once, and the same bytes are written to every socket.
+    const allFrame = forAll.length ? encodeTextFrame(JSON.stringify(forAll)) : null;
+    const hostFrame = forHosts.length ? encodeTextFrame(JSON.stringify(items.map((i) => i.event))) : allFrame;
     for (const c of this.conns) {
-      let frame: string | null;
+      let frame: Buffer | null;
       if (c.isHost) frame = hostFrame;
       else {
         const mine = c.user ? personal.get(c.user.id) : undefined;
-        frame = mine ? JSON.stringify(items.filter((i) => i.audience.kind === "all" || (i.audience.kind === "hostsAnd" && i.audience.userId === c.user!.id)).map((i) => i.event)) : allFrame;
+        frame = mine
+          ? encodeTextFrame(JSON.stringify(items.filter((i) => i.audience.kind === "all" || (i.audience.kind === "hostsAnd" && i.audience.userId === c.user!.id)).map((i) => i.event)))
+          : allFrame;
       }
       if (!frame) continue;
       if (c.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
         onSlow(c);
         continue;
       }
-      c.ws.send(frame);
+      writeFrame(c, frame);
     }
   }
 }
@@ -154,7 +190,7 @@ export class RoomHub {
 
   /** Direct reply to one connection, outside the tick (errors, pong). */
   sendTo(conn: RoomConnection, events: ServerEvent[]) {
-    if (conn.ws.readyState === conn.ws.OPEN) conn.ws.send(JSON.stringify(events));
+    writeFrame(conn, encodeTextFrame(JSON.stringify(events)));
   }
 
   tick() {

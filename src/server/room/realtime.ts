@@ -1,3 +1,4 @@
+import type { Socket } from "node:net";
 import type { WebSocket } from "ws";
 import type { User } from "../../shared/contracts/accounts.ts";
 import { ClientMessage, MAX_CLIENT_FRAME_BYTES, RoomCloseCode, type ChatMessage, type ServerEvent } from "../../shared/contracts/room.ts";
@@ -23,7 +24,7 @@ const LIKE_FLUSH_MS = 2000;
 
 export interface Realtime {
   hub: RoomHub;
-  accept(ws: WebSocket, showId: string, user: User | null): Promise<void>;
+  accept(ws: WebSocket, socket: Socket, showId: string, user: User | null): Promise<void>;
   counters(showId: string): Promise<ShowCounters>;
   likeTotal(showId: string): number | undefined;
   close(): Promise<void>;
@@ -251,7 +252,7 @@ export function createRealtime(deps: {
 
   return {
     hub,
-    async accept(ws, showId, user) {
+    async accept(ws, socket, showId, user) {
       // Buffer what arrives while the snapshot is being built; handle messages one at a time per
       // connection so one sender's messages keep their order.
       let conn: RoomConnection | null = null;
@@ -281,7 +282,7 @@ export function createRealtime(deps: {
         return;
       }
       if (ws.readyState !== ws.OPEN) return; // left while we were preparing
-      conn = { ws, user, isHost, chatTokens: CHAT_BURST, msgTokens: MSG_BURST, lastRefill: Date.now(), rejected: 0 };
+      conn = { ws, socket, user, isHost, chatTokens: CHAT_BURST, msgTokens: MSG_BURST, lastRefill: Date.now(), rejected: 0 };
       hub.sendTo(conn, [snap]);
       hub.join(showId, conn);
       for (const [raw, isBinary] of early) handle(raw, isBinary);

@@ -16,7 +16,7 @@ export function roomRoutes(app: Http, deps: { realtime: Realtime; room: RoomServ
 
   app.get("/api/v1/shows/:showId/room", { websocket: true, schema: { params: ShowParams, tags: ["room"], description: "The show's room (WebSocket). See docs/room-protocol.md." } }, (socket, req) => {
     const { showId } = req.params as { showId: string };
-    realtime.accept(socket, showId, req.user).catch((err) => {
+    realtime.accept(socket, req.raw.socket, showId, req.user).catch((err) => {
       req.log.error({ err }, "room join failed");
       socket.close(1011, "internal error");
     });

@@ -5,6 +5,8 @@ import { ImageUploaded, Product, type ProductInput } from "../../../src/shared/c
 import { HostOption, Question, Show, ShowCounters, ShowSummary, StudioInfo, type ShowInput, type ShowStatus } from "../../../src/shared/contracts/shows.ts";
 import { Order, type BuyNowBody, type OrderStatus } from "../../../src/shared/contracts/checkout.ts";
 import { page } from "../../../src/shared/contracts/common.ts";
+import { FlashAttemptResult, FlashAuditEntry, FlashHoldCheckoutBody, FlashSale, FlashSaleStats, type FlashSaleInput } from "../../../src/shared/contracts/flash-sales.ts";
+import { serverClock } from "../lib/server-clock.ts";
 
 const enc = encodeURIComponent;
 const UserReply = z.object({ user: User });
@@ -13,6 +15,18 @@ const ProductPage = page(Product);
 const OrderPage = page(Order);
 const QuestionList = z.object({ items: z.array(Question) });
 const HostList = z.object({ items: z.array(HostOption) });
+const FlashSaleList = z.object({ items: z.array(FlashSale) });
+const FlashAuditPage = z.object({ items: z.array(FlashAuditEntry) });
+export type FlashAuditItem = z.infer<typeof FlashAuditEntry>;
+export type FlashHoldCheckout = z.input<typeof FlashHoldCheckoutBody>;
+
+/** Answers that carry the server's time also tune the countdown clock. */
+function timed<T extends { serverTime: string }>(p: Promise<T>): Promise<T> {
+  return p.then((v) => {
+    serverClock.observe(v.serverTime);
+    return v;
+  });
+}
 
 export type HostOption = z.infer<typeof HostOption>;
 
@@ -55,6 +69,16 @@ export const api = {
     orders: (p: { status?: OrderStatus | ""; cursor?: string | null }) => http.get(`/api/v1/merchant/orders${qs(p)}`, OrderPage),
     order: (id: string) => http.get(`/api/v1/orders/${enc(id)}`, Order),
     setOrderStatus: (id: string, status: "shipped" | "delivered" | "cancelled") => http.post(`/api/v1/merchant/orders/${enc(id)}/status`, Order, { status }),
+  },
+  flash: {
+    /** host or merchant staff: launch a flash sale during a live show */
+    create: (showId: string, body: FlashSaleInput) => timed(http.post(`/api/v1/shows/${enc(showId)}/flash-sales`, FlashSale, body)),
+    list: (showId: string) => http.get(`/api/v1/shows/${enc(showId)}/flash-sales`, FlashSaleList),
+    /** one purchase attempt over HTTP (the room's flash.buy is the usual way); same key, same answer */
+    attempt: (saleId: string, key: string) => http.post(`/api/v1/flash-sales/${enc(saleId)}/attempts`, FlashAttemptResult, { key }),
+    payHold: (saleId: string, holdId: string, body: FlashHoldCheckout) => http.post(`/api/v1/flash-sales/${enc(saleId)}/holds/${enc(holdId)}/checkout`, Order, body),
+    stats: (saleId: string, signal?: AbortSignal) => timed(http.get(`/api/v1/flash-sales/${enc(saleId)}/stats`, FlashSaleStats, { signal })),
+    audit: (saleId: string, afterSeq = 0, limit = 100) => http.get(`/api/v1/flash-sales/${enc(saleId)}/audit${qs({ afterSeq, limit })}`, FlashAuditPage),
   },
   buyer: {
     buyNow: (body: BuyNowBody, idempotencyKey: string) => http.post("/api/v1/checkout/buy-now", Order, body, { headers: { "idempotency-key": idempotencyKey } }),

@@ -34,6 +34,8 @@ export interface Formatters {
   dateTime(iso: string | Date): string;
   date(iso: string | Date): string;
   time(iso: string | Date): string;
+  /** to the millisecond ("18:30:05.042"), for audit trails where order within a second matters */
+  timeExact(iso: string | Date): string;
   /** "Today 18:30", "Tomorrow 10:00" or a full date, for show start times. */
   when(iso: string | Date): string;
 }
@@ -44,6 +46,7 @@ function makeFormatters(locale: Locale): Formatters {
   const dtf = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" });
   const df = new Intl.DateTimeFormat(locale, { dateStyle: "medium" });
   const tf = new Intl.DateTimeFormat(locale, { timeStyle: "short" });
+  const tfx = new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit", second: "2-digit", fractionalSecondDigits: 3 });
   const wf = new Intl.DateTimeFormat(locale, { weekday: "long", day: "numeric", month: "long", hour: "numeric", minute: "2-digit" });
   const rtf = new Intl.RelativeTimeFormat(locale, { numeric: "auto" });
   const toDate = (d: string | Date) => (typeof d === "string" ? new Date(d) : d);
@@ -55,6 +58,7 @@ function makeFormatters(locale: Locale): Formatters {
     dateTime: (d) => dtf.format(toDate(d)),
     date: (d) => df.format(toDate(d)),
     time: (d) => tf.format(toDate(d)),
+    timeExact: (d) => tfx.format(toDate(d)),
     when: (d) => {
       const date = toDate(d);
       const days = dayNumber(date) - dayNumber(new Date());

@@ -5,6 +5,7 @@ import type { FlashAttemptResult, FlashSale } from "../../../src/shared/contract
 import type { Question, ShowCounters, ShowStatus } from "../../../src/shared/contracts/shows.ts";
 import { roomUrl } from "../api/endpoints.ts";
 import { uuid } from "../lib/ids.ts";
+import { serverClock } from "../lib/server-clock.ts";
 import { LikeBatcher, RoomSocket, type ConnectionState } from "./socket.ts";
 
 export interface ChatLine extends ChatMessage {
@@ -161,6 +162,8 @@ export interface Room {
   like(): void;
   dismissNote(key: number): void;
   dismissError(): void;
+  /** One flash-sale attempt on the open connection; false when the socket is not open. */
+  flashBuy(saleId: string, key: string): boolean;
 }
 
 /** Joins a show's room for as long as the component is mounted. */
@@ -174,6 +177,12 @@ export function useRoom(showId: string, options: { onEvents?: (events: ServerEve
   useEffect(() => {
     const s = new RoomSocket(roomUrl(showId), {
       onEvents: (events) => {
+        // Flash sales carry the server's time: it keeps everyone's countdown on the same instant.
+        const at = Date.now();
+        for (const e of events) {
+          if (e.type === "flash.state") serverClock.observe(e.sale.serverTime, at);
+          else if (e.type === "room.snapshot") for (const f of e.flashSales) serverClock.observe(f.serverTime, at);
+        }
         dispatch({ kind: "events", events });
         onEvents.current?.(events);
       },
@@ -209,5 +218,7 @@ export function useRoom(showId: string, options: { onEvents?: (events: ServerEve
   const dismissNote = useCallback((key: number) => dispatch({ kind: "note.dismiss", key }), []);
   const dismissError = useCallback(() => dispatch({ kind: "error.dismiss" }), []);
 
-  return { state, sendChat, ask, like, dismissNote, dismissError };
+  const flashBuy = useCallback((saleId: string, key: string) => socket.current?.send({ type: "flash.buy", saleId, key }) ?? false, []);
+
+  return { state, sendChat, ask, like, dismissNote, dismissError, flashBuy };
 }

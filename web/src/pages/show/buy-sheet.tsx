@@ -4,7 +4,10 @@ import type { Order } from "../../../../src/shared/contracts/checkout.ts";
 import { useI18n } from "../../i18n/index.tsx";
 import { Link } from "../../router.tsx";
 import { signInHref } from "../../session.tsx";
+import { api } from "../../api/endpoints.ts";
+import { isApiError } from "../../api/client.ts";
 import { CheckoutForm } from "./checkout-form.tsx";
+import { OrderConfirmation, useSheetKeys } from "./sheet.tsx";
 
 type Step = { name: "choose" } | { name: "pay"; variant: Variant; quantity: number } | { name: "done"; order: Order };
 
@@ -52,27 +55,7 @@ export function BuySheet({
     heading.current?.focus();
   }, [step.name]);
 
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === "Escape") onClose();
-      // Keep Tab inside the sheet while it is open.
-      if (e.key === "Tab" && sheet.current) {
-        const focusable = Array.from(sheet.current.querySelectorAll<HTMLElement>("button:not([disabled]), a[href], input:not([disabled]), select, textarea, summary, [tabindex='0']"));
-        const first = focusable[0];
-        const last = focusable[focusable.length - 1];
-        if (!first || !last) return;
-        if (e.shiftKey && (document.activeElement === first || document.activeElement === heading.current)) {
-          e.preventDefault();
-          last.focus();
-        } else if (!e.shiftKey && document.activeElement === last) {
-          e.preventDefault();
-          first.focus();
-        }
-      }
-    };
-    document.addEventListener("keydown", onKey);
-    return () => document.removeEventListener("keydown", onKey);
-  }, [onClose]);
+  useSheetKeys(sheet, heading, onClose);
 
   const title = step.name === "done" ? m.sheet.confirmed : product.title;
 
@@ -183,35 +166,26 @@ export function BuySheet({
 
         {step.name === "pay" && (
           <CheckoutForm
-            showId={showId}
-            product={product}
-            variant={step.variant}
-            quantity={step.quantity}
+            purchase={`${step.variant.id}:${step.quantity}`}
+            summary={
+              <>
+                {m.orders.line(step.quantity, product.title, step.variant.title)} — <strong>{fmt.money(step.variant.price * step.quantity, product.currency)}</strong>
+              </>
+            }
+            total={fmt.money(step.variant.price * step.quantity, product.currency)}
+            submit={(payment, key) => api.buyer.buyNow({ showId, variantId: step.variant.id, quantity: step.quantity, ...payment }, key)}
             onPaid={(order) => setStep({ name: "done", order })}
-            onStockChanged={() => {
+            onError={(err) => {
+              if (!(isApiError(err) && err.code === "out_of_stock")) return false;
               setNotice(m.sheet.stockChanged);
               setStep({ name: "choose" });
               onStale();
+              return true;
             }}
           />
         )}
 
-        {step.name === "done" && (
-          <div class="sheet-body confirmation" data-testid="order-confirmation" role="status" aria-live="assertive">
-            <div class="confirm-check" aria-hidden="true">✓</div>
-            <p class="confirm-number">{m.sheet.orderNumber(step.order.number)}</p>
-            <p>
-              {step.order.items.map((i) => m.orders.line(i.quantity, i.title, i.variantTitle)).join(", ")} — <strong>{fmt.money(step.order.total, step.order.currency)}</strong>
-            </p>
-            <p class="muted">{m.sheet.confirmedBody}</p>
-            <button type="button" class="btn btn-primary btn-block" onClick={onClose}>
-              {m.sheet.keepWatching}
-            </button>
-            <Link class="btn btn-ghost btn-block" href="/orders">
-              {m.sheet.viewOrders}
-            </Link>
-          </div>
-        )}
+        {step.name === "done" && <OrderConfirmation order={step.order} onClose={onClose} />}
       </div>
     </div>
   );

@@ -1,8 +1,7 @@
+import type { ComponentChildren } from "preact";
 import { useRef, useState } from "preact/hooks";
-import type { Product, Variant } from "../../../../src/shared/contracts/catalog.ts";
-import { ShippingAddress, type BuyNowBody, type Order } from "../../../../src/shared/contracts/checkout.ts";
+import { ShippingAddress, type CardInput, type Order } from "../../../../src/shared/contracts/checkout.ts";
 import { isApiError } from "../../api/client.ts";
-import { api } from "../../api/endpoints.ts";
 import { Field } from "../../components/ui.tsx";
 import { useI18n } from "../../i18n/index.tsx";
 import { uuid } from "../../lib/ids.ts";
@@ -50,34 +49,45 @@ const TEST_CARDS = [
   ["4000 0000 0000 0119", "testCardError"],
 ] as const;
 
+export interface Payment {
+  shipping: ShippingAddress;
+  card: CardInput;
+}
+
 /**
- * Shipping and card, then one POST. The Idempotency-Key is made once per purchase attempt and
- * reused when the same purchase is retried after an answer we never got (network drop, server
- * failure), so a retry can never charge twice; any definite answer, or a change to the purchase,
- * starts a new attempt.
+ * Shipping and card, then one POST (`submit`: buy now, or paying a flash-sale hold). The
+ * Idempotency-Key is made once per purchase attempt and reused when the same purchase is retried
+ * after an answer we never got (network drop, server failure), so a retry can never charge twice;
+ * any definite answer, or a change to the purchase, starts a new attempt.
  */
 export function CheckoutForm({
-  showId,
-  product,
-  variant,
-  quantity,
+  purchase,
+  summary,
+  total,
+  submit: send,
   onPaid,
-  onStockChanged,
+  onError,
+  payTestId = "pay-button",
+  disabled = false,
 }: {
-  showId: string;
-  product: Product;
-  variant: Variant;
-  quantity: number;
+  /** identifies what is being bought: a different one starts a new attempt (new key) */
+  purchase: string;
+  summary: ComponentChildren;
+  /** the amount on the pay button, formatted */
+  total: string;
+  submit(payment: Payment, idempotencyKey: string): Promise<Order>;
   onPaid(order: Order): void;
-  onStockChanged(): void;
+  /** a definite error the caller handles itself (true); otherwise it is shown in the form */
+  onError?(err: unknown): boolean;
+  payTestId?: string;
+  disabled?: boolean;
 }) {
-  const { m, fmt, errorText } = useI18n();
+  const { m, errorText } = useI18n();
   const [form, setForm] = useState<Form>(() => ({ name: "", line1: "", line2: "", city: "", postalCode: "", country: "", cardNumber: "", expMonth: "", expYear: "", cvc: "", ...savedShipping() }));
   const [errors, setErrors] = useState<Partial<Record<FieldName, string>>>({});
   const [problem, setProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const attempt = useRef<{ key: string; fingerprint: string } | null>(null);
-  const total = fmt.money(variant.price * quantity, product.currency);
 
   const set = (k: FieldName) => (e: { currentTarget: HTMLInputElement }) => {
     let v = e.currentTarget.value;
@@ -118,10 +128,7 @@ export function CheckoutForm({
       document.getElementById(`co-${firstBad}`)?.focus();
       return;
     }
-    const body: BuyNowBody = {
-      showId,
-      variantId: variant.id,
-      quantity,
+    const body: Payment = {
       shipping: {
         name: form.name.trim(),
         line1: form.line1.trim(),
@@ -132,18 +139,18 @@ export function CheckoutForm({
       },
       card: { number: form.cardNumber.replace(/\D/g, ""), expMonth: Number(form.expMonth), expYear: Number(form.expYear), cvc: form.cvc },
     };
-    const fingerprint = JSON.stringify(body);
+    const fingerprint = JSON.stringify([purchase, body]);
     if (!attempt.current || attempt.current.fingerprint !== fingerprint) attempt.current = { key: uuid(), fingerprint };
     setBusy(true);
     try {
-      const order = await api.buyer.buyNow(body, attempt.current.key);
+      const order = await send(body, attempt.current.key);
       attempt.current = null;
       storage.set(SHIPPING_KEY, JSON.stringify(body.shipping));
       onPaid(order);
     } catch (err) {
       // Keep the key only when we do not know what happened, so that the retry is the same attempt.
       if (!(isApiError(err) && err.outcomeUnknown)) attempt.current = null;
-      if (isApiError(err) && err.code === "out_of_stock") return onStockChanged();
+      if (onError?.(err)) return;
       if (isApiError(err) && err.code === "validation_failed") {
         const map: Record<string, FieldName> = {
           "shipping.name": "name",
@@ -192,9 +199,7 @@ export function CheckoutForm({
 
   return (
     <form class="sheet-body checkout" onSubmit={submit} noValidate>
-      <p class="checkout-summary">
-        {m.orders.line(quantity, product.title, variant.title)} — <strong>{total}</strong>
-      </p>
+      <p class="checkout-summary">{summary}</p>
       <fieldset>
         <legend>{m.sheet.shipping}</legend>
         {input("name", m.sheet.name, { testid: "ship-name", autocomplete: "shipping name", maxLength: 100 })}
@@ -231,7 +236,7 @@ export function CheckoutForm({
           {problem}
         </p>
       )}
-      <button type="submit" class="btn btn-primary btn-block pay-btn" data-testid="pay-button" disabled={busy} aria-busy={busy}>
+      <button type="submit" class="btn btn-primary btn-block pay-btn" data-testid={payTestId} disabled={busy || disabled} aria-busy={busy}>
         {busy ? m.sheet.paying : m.sheet.pay(total)}
       </button>
     </form>

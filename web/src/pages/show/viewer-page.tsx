@@ -13,6 +13,7 @@ import { signInHref, useSession } from "../../session.tsx";
 import { EyeIcon } from "../home.tsx";
 import { BuySheet } from "./buy-sheet.tsx";
 import { ChatOverlay, Composer } from "./chat.tsx";
+import { FlashBanner, FlashCheckoutSheet, useFlashSale } from "./flash-sale.tsx";
 import { LikeButton } from "./likes.tsx";
 import { ProductCard } from "./product-card.tsx";
 
@@ -49,6 +50,7 @@ export function ViewerPage({ showId }: { showId: string }) {
   useTitle(show?.title);
   const { state } = room;
   const status = state.status ?? show?.status ?? null;
+  const flash = useFlashSale(room, user, status === "ended");
 
   // Going live: the playlist URL arrives with the show, which may need a moment to be published.
   useEffect(() => {
@@ -213,7 +215,7 @@ export function ViewerPage({ showId }: { showId: string }) {
           <LikeButton count={state.likes || show.likeCount} bursts={state.likeBursts} onLike={room.like} />
         </div>
 
-        <div class="player-bottom">
+        <div class={`player-bottom ${flash ? "has-flash" : ""}`}>
           <div class="toasts" aria-live="polite">
             {state.notes.map((n) => (
               <p key={n.key} class="toast toast-note">
@@ -227,6 +229,7 @@ export function ViewerPage({ showId }: { showId: string }) {
             )}
           </div>
           <ChatOverlay chat={state.chat} questions={state.questions} you={state.you} productTitles={productTitles} />
+          {flash && <FlashBanner c={flash} showId={showId} />}
           {showcased && status !== "ended" && <ProductCard product={showcased} onOpen={() => void openSheet(showcased)} buttonRef={(b) => (cardButton.current = b)} />}
           {user === null ? (
             <Link class="btn btn-primary btn-block sign-in-inline" href={signInHref(`/shows/${showId}`)} data-testid="sign-in-to-chat">
@@ -237,6 +240,7 @@ export function ViewerPage({ showId }: { showId: string }) {
           )}
         </div>
 
+        {flash?.sheetOpen && !sheetProduct && <FlashCheckoutSheet key={flash.sale.id} c={flash} />}
         {sheetProduct && <BuySheet product={sheetProduct} showId={showId} signedIn={!!user} onClose={closeSheet} onStale={() => void openSheet(sheetProduct)} />}
       </div>
     </div>

@@ -9,6 +9,7 @@ import { Link } from "../../router.tsx";
 import { signInHref, useSession } from "../../session.tsx";
 import { ChatOverlay, Composer } from "../show/chat.tsx";
 import { StatusBadge } from "./studio-list.tsx";
+import { FlashPanel } from "./flash-panel.tsx";
 
 function StreamSetup({ info, onRotated }: { info: StudioInfo; onRotated(i: StudioInfo): void }) {
   const { m, errorText } = useI18n();
@@ -269,6 +270,7 @@ export function StudioPage({ showId }: { showId: string }) {
         </div>
 
         <div class="studio-col">
+          <FlashPanel showId={showId} products={show.products} status={status} sales={state.flashSales} onLaunched={showReq.reload} />
           <section class="card" aria-labelledby="products-title">
             <div class="card-head">
               <h2 id="products-title" class="card-title">
