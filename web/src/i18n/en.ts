@@ -202,7 +202,7 @@ export const en = {
     duration: "Sale open for (minutes)",
     wholeBetween: (min: number, max: number) => `A whole number from ${num(min)} to ${num(max)}`,
     summary: (quantity: number, price: string, countdown: number, duration: number) =>
-      `${num(quantity)} at ${price}: opens ${num(countdown)} s after launch, stays open ${num(duration)} min.`,
+      `${num(quantity)} ${plural(quantity, "unit", "units")} at ${price}: opens ${num(countdown)} s after launch, stays open ${num(duration)} min.`,
     launch: "Launch flash sale",
     launching: "Launching…",
     launched: "Flash sale launched.",

@@ -199,7 +199,7 @@ export const it: Messages = {
     duration: "Durata dell'offerta (minuti)",
     wholeBetween: (min: number, max: number) => `Un numero intero da ${num(min)} a ${num(max)}`,
     summary: (quantity: number, price: string, countdown: number, duration: number) =>
-      `${num(quantity)} a ${price}: apre ${num(countdown)} s dopo il lancio e resta aperta ${num(duration)} min.`,
+      `${num(quantity)} ${plural(quantity, "pezzo", "pezzi")} a ${price}: apre ${num(countdown)} s dopo il lancio e resta aperta ${num(duration)} min.`,
     launch: "Lancia l'offerta lampo",
     launching: "Lancio in corso…",
     launched: "Offerta lampo lanciata.",
