@@ -19,7 +19,7 @@ export const flashApi = (c: ApiClient) => ({
   attempt: (saleId: string, key: string) => c.request<FlashAttemptResult>("POST", `/api/v1/flash-sales/${saleId}/attempts`, { key }),
   pay: (saleId: string, holdId: string, card = CARD_OK) => c.request<Order>("POST", `/api/v1/flash-sales/${saleId}/holds/${holdId}/checkout`, { shipping: SHIPPING, card }),
   stats: (saleId: string) => c.request<FlashSaleStats>("GET", `/api/v1/flash-sales/${saleId}/stats`),
-  audit: (saleId: string, afterSeq = 0) => c.request<{ items: { seq: number; at: string; buyerId: string; outcome: string; holdId: string | null }[] }>("GET", `/api/v1/flash-sales/${saleId}/audit?afterSeq=${afterSeq}&limit=10000`),
+  audit: (saleId: string, afterSeq = 0) => c.request<{ items: { seq: number; at: string; buyerId: string; buyerName: string; outcome: string; holdId: string | null }[] }>("GET", `/api/v1/flash-sales/${saleId}/audit?afterSeq=${afterSeq}&limit=10000`),
 });
 
 /** A live demo show with a flash sale on the tee whose stock is raised to fit. */

@@ -110,6 +110,11 @@ describe("flash sales", () => {
     const paid = await flashApi(ann!).pay(sale.id, a.holdId!);
     assert.equal(paid.status, 201);
     assert.equal(paid.body.total, 990);
+    const retried = await flashApi(ann!).pay(sale.id, a.holdId!);
+    assert.equal(retried.status, 200, "paying a paid hold again answers with its order");
+    assert.equal(retried.body.id, paid.body.id);
+    const mine = await ann!.request<{ items: { holdId: string; status: string; orderId: string | null }[] }>("GET", `/api/v1/flash-sales/${sale.id}/holds/mine`);
+    assert.deepEqual(mine.body.items.map((h) => [h.holdId, h.status, h.orderId]), [[a.holdId, "paid", paid.body.id]]);
     assert.equal((await flashApi(ben!).pay(sale.id, a.holdId!)).problem?.code, "not_found", "a hold is its winner's only");
 
     clock.advance(61_000);
@@ -138,6 +143,13 @@ describe("flash sales", () => {
     await server.app.flashSales.tick();
     const stockAfter = (await server.app.catalog.variantForSale(server.app.db.db, variant.id))!.stock;
     assert.equal(stockAfter, stockDuring + 4);
+    const host = await server.as("host");
+    const listed = await host.request<{ items: { id: string; phase: string; sold: number }[] }>("GET", `/api/v1/shows/${sale.showId}/flash-sales?include=ended`);
+    const ended = listed.body.items.find((x) => x.id === sale.id)!;
+    assert.deepEqual([ended.phase, ended.sold], ["ended", 1]);
+    assert.ok(!(await flashApi(host).list(sale.showId)).body.items.some((x) => x.id === sale.id), "the plain list has active sales only");
+    const audit = (await flashApi(host).audit(sale.id)).body.items;
+    assert.equal(audit[0]!.buyerName, "ender 0");
   });
 
   test("a purchase attempt can ride the room connection", async () => {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { Id } from "../../shared/contracts/common.ts";
 import { Order } from "../../shared/contracts/checkout.ts";
-import { FlashAttemptBody, FlashAttemptResult, FlashAuditEntry, FlashHoldCheckoutBody, FlashSale, FlashSaleInput, FlashSaleStats } from "../../shared/contracts/flash-sales.ts";
+import { FlashAttemptBody, FlashAttemptResult, FlashAuditEntry, FlashHold, FlashHoldCheckoutBody, FlashSale, FlashSaleInput, FlashSaleStats } from "../../shared/contracts/flash-sales.ts";
 import type { Http } from "../platform/http.ts";
 import { unwrap } from "../platform/errors.ts";
 import { requireUser } from "../accounts/guard.ts";
@@ -23,8 +23,21 @@ export function flashSalesRoutes(app: Http, deps: { flashSales: FlashSales }) {
 
   app.get(
     "/api/v1/shows/:showId/flash-sales",
-    { schema: { tags: ["flash-sales"], params: z.object({ showId: Id }), response: { 200: z.object({ items: z.array(FlashSale) }) } } },
-    async (req) => ({ items: flashSales.forShow(req.params.showId) }),
+    {
+      schema: {
+        tags: ["flash-sales"],
+        params: z.object({ showId: Id }),
+        querystring: z.object({ include: z.enum(["ended"]).optional() }),
+        response: { 200: z.object({ items: z.array(FlashSale) }) },
+      },
+    },
+    async (req) => ({ items: await flashSales.listForShow(req.params.showId, req.query.include === "ended") }),
+  );
+
+  app.get(
+    "/api/v1/flash-sales/:saleId/holds/mine",
+    { schema: { tags: ["flash-sales"], params: SaleParams, response: { 200: z.object({ items: z.array(FlashHold) }) } } },
+    async (req) => ({ items: await flashSales.myHolds(requireUser(req), req.params.saleId) }),
   );
 
   app.post(
@@ -38,10 +51,12 @@ export function flashSalesRoutes(app: Http, deps: { flashSales: FlashSales }) {
 
   app.post(
     "/api/v1/flash-sales/:saleId/holds/:holdId/checkout",
-    { schema: { tags: ["flash-sales"], params: SaleParams.extend({ holdId: Id }), body: FlashHoldCheckoutBody, response: { 201: Order } } },
+    { schema: { tags: ["flash-sales"], params: SaleParams.extend({ holdId: Id }), body: FlashHoldCheckoutBody, response: { 201: Order, 200: Order } } },
     async (req, reply) => {
       const user = requireUser(req);
-      return reply.status(201).send(unwrap(await flashSales.payHold(user, req.params.saleId, req.params.holdId, req.body)).order);
+      const r = unwrap(await flashSales.payHold(user, req.params.saleId, req.params.holdId, req.body));
+      // Paying a hold that is already paid answers 200 with its order.
+      return reply.status(r.replayed ? 200 : 201).send(r.order);
     },
   );
 

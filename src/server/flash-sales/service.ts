@@ -37,9 +37,13 @@ export interface FlashSales {
   get(saleId: string): Promise<FlashSale | null>;
   /** Decides at once in memory; resolves when the decision is durable. */
   attempt(user: User, saleId: string, key: string): Promise<Result<{ result: FlashAttemptResult }>>;
-  payHold(user: User, saleId: string, holdId: string, body: { shipping: ShippingAddress; card: { number: string; expMonth: number; expYear: number; cvc: string } }): Promise<Result<{ order: Order }>>;
+  payHold(user: User, saleId: string, holdId: string, body: { shipping: ShippingAddress; card: { number: string; expMonth: number; expYear: number; cvc: string } }): Promise<Result<{ order: Order; replayed: boolean }>>;
+  /** The buyer's own holds in a sale, so a winner who lost the answer can still find and pay theirs. */
+  myHolds(user: User, saleId: string): Promise<{ holdId: string; status: "held" | "paid" | "expired"; expiresAt: string; orderId: string | null }[]>;
+  /** Active sales, and with `includeEnded` the show's closed ones too (newest first). */
+  listForShow(showId: string, includeEnded: boolean): Promise<FlashSale[]>;
   stats(user: User, saleId: string): Promise<Result<{ stats: FlashSaleStats }>>;
-  audit(user: User, saleId: string, afterSeq: number, limit: number): Promise<Result<{ entries: { seq: number; at: string; buyerId: string; outcome: FlashOutcome; holdId: string | null }[] }>>;
+  audit(user: User, saleId: string, afterSeq: number, limit: number): Promise<Result<{ entries: { seq: number; at: string; buyerId: string; buyerName: string; outcome: FlashOutcome; holdId: string | null }[] }>>;
   /** Rebuilds every active sale from the database (crash recovery) and starts the timers. */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -272,6 +276,23 @@ export function createFlashSales(deps: {
       return l ? view(l) : null;
     },
 
+    async listForShow(showId, includeEnded) {
+      const active = self.forShow(showId);
+      if (!includeEnded) return active;
+      const closed = await db.selectFrom("flash_sales").selectAll().where("show_id", "=", showId).where("status", "=", "closed").orderBy("created_at", "desc").limit(50).execute();
+      const views: FlashSale[] = [];
+      for (const row of closed) {
+        const cached = live.get(row.id);
+        views.push(view(cached ?? (await load(row, await restore(row)))));
+      }
+      return [...active, ...views.filter((v) => !active.some((a) => a.id === v.id))];
+    },
+
+    async myHolds(user, saleId) {
+      const rows = await db.selectFrom("flash_holds").select(["id", "status", "expires_at", "order_id"]).where("sale_id", "=", saleId).where("buyer_user_id", "=", user.id).orderBy("seq").execute();
+      return rows.map((r) => ({ holdId: r.id, status: r.status, expiresAt: iso(r.expires_at), orderId: r.order_id }));
+    },
+
     async attempt(user, saleId, key) {
       const l = live.get(saleId);
       if (!l) {
@@ -302,13 +323,13 @@ export function createFlashSales(deps: {
 
     async payHold(user, saleId, holdId, body) {
       const l = live.get(saleId);
-      if (!l) return fail("not_found", "No such flash sale.");
-      const started = l.book.beginPayment(holdId, user.id, clock());
-      if (started === "not_found") {
-        // No longer open in memory: tell an expired or paid hold from a stranger's or a made-up one.
-        const h = await db.selectFrom("flash_holds").select(["status", "buyer_user_id"]).where("id", "=", holdId).executeTakeFirst();
+      const started = l ? l.book.beginPayment(holdId, user.id, clock()) : "not_found";
+      if (!l || started === "not_found") {
+        // Not open in memory: an expired or already paid hold of this buyer, or a stranger's or made-up one.
+        const h = await db.selectFrom("flash_holds").select(["status", "buyer_user_id", "order_id"]).where("id", "=", holdId).where("sale_id", "=", saleId).executeTakeFirst();
         if (h && h.buyer_user_id === user.id && h.status === "expired") return fail("hold_expired");
-        if (h && h.buyer_user_id === user.id && h.status === "paid") return fail("conflict", "This hold is already paid.");
+        // A retry after a lost answer gets the order it already made.
+        if (h && h.buyer_user_id === user.id && h.status === "paid" && h.order_id) return { ok: true, order: (await orders.get(h.order_id))!, replayed: true };
         return fail("not_found", "No such hold.");
       }
       if (started === "expired") return fail("hold_expired");
@@ -326,7 +347,7 @@ export function createFlashSales(deps: {
         if (charge.status !== "succeeded") return fail(charge.status === "declined" ? "payment_declined" : "payment_failed", charge.status === "declined" ? `Declined: ${charge.declineCode}.` : undefined);
         const created = await recordPaid(l, { id: holdId, buyerId: user.id }, body.shipping, charge);
         paid = true;
-        return { ok: true, order: (await orders.get(created.id))! };
+        return { ok: true, order: (await orders.get(created.id))!, replayed: false };
       } finally {
         l.book.endPayment(holdId, paid, clock());
         dirty.add(saleId);
@@ -348,8 +369,19 @@ export function createFlashSales(deps: {
       if (!row) return fail("not_found", "No such flash sale.");
       const allowed = await canManage(user, row.show_id);
       if (!allowed.ok) return allowed;
-      const rows = await db.selectFrom("flash_attempts").selectAll().where("sale_id", "=", saleId).where("seq", ">", afterSeq).orderBy("seq").limit(limit).execute();
-      return { ok: true, entries: rows.map((r) => ({ seq: r.seq, at: iso(r.received_at), buyerId: r.buyer_user_id, outcome: r.outcome, holdId: r.hold_id })) };
+      const rows = await db
+        .selectFrom("flash_attempts")
+        .leftJoin("users", "users.id", "flash_attempts.buyer_user_id")
+        .select(["flash_attempts.seq", "flash_attempts.received_at", "flash_attempts.buyer_user_id", "users.display_name", "flash_attempts.outcome", "flash_attempts.hold_id"])
+        .where("flash_attempts.sale_id", "=", saleId)
+        .where("flash_attempts.seq", ">", afterSeq)
+        .orderBy("flash_attempts.seq")
+        .limit(limit)
+        .execute();
+      return {
+        ok: true,
+        entries: rows.map((r) => ({ seq: r.seq, at: iso(r.received_at), buyerId: r.buyer_user_id, buyerName: r.display_name ?? "", outcome: r.outcome, holdId: r.hold_id })),
+      };
     },
 
     async start() {

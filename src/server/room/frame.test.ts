@@ -1,8 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import WebSocket from "ws";
-const { Sender } = WebSocket as unknown as { Sender: { frame(data: Buffer, o: object): Buffer[] } };
+import * as ws from "ws";
 
+// ws's ESM entry exports its frame encoder; @types/ws does not declare it.
+const { Sender } = ws as unknown as { Sender: { frame(data: Buffer, o: object): Buffer[] } };
 import { encodeTextFrame } from "./hub.ts";
 
 test("pre-encoded fan-out frames are byte-identical to what ws sends, at every length boundary", () => {

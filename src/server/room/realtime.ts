@@ -98,8 +98,8 @@ export function createRealtime(deps: {
   }, 250);
   countersTimer.unref();
 
-  const sendError = (c: RoomConnection, code: ErrorCode, message?: string, retryAfterMs?: number) =>
-    hub.sendTo(c, [{ type: "error", code, message: message ?? defaultMessages[code], ...(retryAfterMs ? { retryAfterMs } : {}) }]);
+  const sendError = (c: RoomConnection, code: ErrorCode, message?: string, retryAfterMs?: number, ref?: string) =>
+    hub.sendTo(c, [{ type: "error", code, message: message ?? defaultMessages[code], ...(retryAfterMs ? { retryAfterMs } : {}), ...(ref ? { ref } : {}) }]);
 
   function refill(c: RoomConnection) {
     const now = Date.now();
@@ -147,9 +147,9 @@ export function createRealtime(deps: {
         return;
       }
       case "flash.buy": {
-        if (!c.user) return sendError(c, "unauthenticated", "Sign in to buy.");
+        if (!c.user) return sendError(c, "unauthenticated", "Sign in to buy.", undefined, msg.key);
         const r = await deps.flashSales.attempt(c.user, msg.saleId, msg.key);
-        if (!r.ok) return sendError(c, r.code, r.message);
+        if (!r.ok) return sendError(c, r.code, r.message, undefined, msg.key);
         return hub.sendTo(c, [{ type: "flash.result", result: r.result }]);
       }
       case "chat.send":
@@ -161,7 +161,7 @@ export function createRealtime(deps: {
           msg.type === "chat.send"
             ? await deps.room.postChat(c.user, showId, msg.text, msg.clientMsgId)
             : await deps.room.ask(c.user, showId, msg.text, msg.productId, msg.clientMsgId);
-        if (!r.ok) return sendError(c, r.code, r.message);
+        if (!r.ok) return sendError(c, r.code, r.message, undefined, msg.clientMsgId);
         if (msg.type === "chat.send") deps.onChat();
         return;
       }

@@ -71,6 +71,14 @@ export const FlashAuditEntry = z.object({
   seq: z.number().int(),
   at: z.string(),
   buyerId: Id,
+  buyerName: z.string(),
   outcome: FlashOutcome,
   holdId: Id.nullable(),
+});
+
+export const FlashHold = z.object({
+  holdId: Id,
+  status: z.enum(["held", "paid", "expired"]),
+  expiresAt: z.string(),
+  orderId: Id.nullable(),
 });

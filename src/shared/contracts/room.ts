@@ -74,7 +74,8 @@ export const ServerEvent = z.discriminatedUnion("type", [
   z.object({ type: z.literal("flash.state"), sale: FlashSale }),
   /** the answer to this connection's flash.buy, sent once the decision is durable */
   z.object({ type: z.literal("flash.result"), result: FlashAttemptResult }),
-  z.object({ type: z.literal("error"), code: z.enum(errorCodes), message: z.string(), retryAfterMs: z.number().int().optional() }),
+  /** `ref`: the clientMsgId or flash key of the message this answers, when it had one */
+  z.object({ type: z.literal("error"), code: z.enum(errorCodes), message: z.string(), retryAfterMs: z.number().int().optional(), ref: z.string().optional() }),
 ]);
 export type ServerEvent = z.infer<typeof ServerEvent>;
 
