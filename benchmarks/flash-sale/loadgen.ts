@@ -39,6 +39,8 @@ export interface LoadgenReport {
   outcomes: string[];
   /** ws: sum of the timed windows (first send → last answer) of every wave, ms */
   busyMs: number;
+  /** the timed windows [start, end] (epoch ms): one per wave for ws, one for http */
+  windows: [number, number][];
   errors: number;
   joinMs: number;
 }
@@ -56,6 +58,7 @@ async function runWs(job: LoadgenJob): Promise<LoadgenReport> {
   let busyMs = 0;
   let errors = 0;
   let joinMs = 0;
+  const windows: [number, number][] = [];
   const port = new URL(job.baseUrl).port;
   for (let start = 0, wave = 0; start < n; start += job.waveSize, wave++) {
     const end = Math.min(n, start + job.waveSize);
@@ -133,6 +136,7 @@ async function runWs(job: LoadgenJob): Promise<LoadgenReport> {
     for (let k = 0; k < (job.inflight ?? 1000); k++) fire();
     await waveDone;
     busyMs += now() - waveStart;
+    windows.push([waveStart, now()]);
     if (process.env.BENCH_DEBUG) {
       const buckets = new Map<number, number>();
       for (let i = start; i < end; i++) if (done[i]) buckets.set(Math.floor((done[i]! - waveStart) / 100), (buckets.get(Math.floor((done[i]! - waveStart) / 100)) ?? 0) + 1);
@@ -141,7 +145,7 @@ async function runWs(job: LoadgenJob): Promise<LoadgenReport> {
     for (const ws of sockets) ws.terminate();
     await new Promise((r) => setTimeout(r, 500));
   }
-  return { sent, done, outcomes, busyMs, errors, joinMs };
+  return { sent, done, outcomes, busyMs, windows, errors, joinMs };
 }
 
 async function runHttp(job: LoadgenJob): Promise<LoadgenReport> {
@@ -180,7 +184,7 @@ async function runHttp(job: LoadgenJob): Promise<LoadgenReport> {
   );
   const busyMs = now() - start;
   await pool.close();
-  return { sent, done, outcomes, busyMs, errors, joinMs: 0 };
+  return { sent, done, outcomes, busyMs, windows: [[start, start + busyMs]], errors, joinMs: 0 };
 }
 
 process.on("message", async (job: LoadgenJob) => {
