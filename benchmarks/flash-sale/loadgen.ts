@@ -7,7 +7,18 @@
  *          baseline and for our own HTTP endpoint.
  * Reports, per attempt: send instant, answer instant (epoch ms, sub-ms precision) and outcome.
  */
+import fs from "node:fs";
 import { performance } from "node:perf_hooks";
+
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+function cpuSeconds(pid: number): number {
+  try {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
 import WebSocket from "ws";
 import { Pool } from "undici";
 
@@ -31,6 +42,8 @@ export interface LoadgenJob {
    * wave has its own ephemeral-port space and never waits on the last wave's TIME_WAIT sockets.
    */
   sourceBase: number;
+  /** the server's pid, to report its CPU use during the timed windows */
+  serverPid?: number;
 }
 
 export interface LoadgenReport {
@@ -43,6 +56,9 @@ export interface LoadgenReport {
   windows: [number, number][];
   errors: number;
   joinMs: number;
+  /** CPU the server and the load generator used during the timed windows (ws only) */
+  serverCpuMs?: number;
+  loadgenCpuMs?: number;
 }
 
 const now = () => performance.timeOrigin + performance.now();
@@ -59,6 +75,8 @@ async function runWs(job: LoadgenJob): Promise<LoadgenReport> {
   let errors = 0;
   let joinMs = 0;
   const windows: [number, number][] = [];
+  let serverCpuMs = 0;
+  let loadgenCpuMs = 0;
   const port = new URL(job.baseUrl).port;
   for (let start = 0, wave = 0; start < n; start += job.waveSize, wave++) {
     const end = Math.min(n, start + job.waveSize);
@@ -115,6 +133,8 @@ async function runWs(job: LoadgenJob): Promise<LoadgenReport> {
     joinMs += now() - joinStart;
     if (wave === 0) await sleepUntil(job.fireAt);
     const waveStart = now();
+    const cpu0 = job.serverPid ? cpuSeconds(job.serverPid) : NaN;
+    const self0 = process.cpuUsage();
     // Closed loop: keep `inflight` attempts outstanding; each answer releases the next buyer's attempt.
     let next = start;
     const fire = () => {
@@ -137,6 +157,9 @@ async function runWs(job: LoadgenJob): Promise<LoadgenReport> {
     await waveDone;
     busyMs += now() - waveStart;
     windows.push([waveStart, now()]);
+    serverCpuMs += (cpuSeconds(job.serverPid ?? 0) - cpu0) * 1000;
+    const su = process.cpuUsage(self0);
+    loadgenCpuMs += (su.user + su.system) / 1000;
     if (process.env.BENCH_DEBUG) {
       const buckets = new Map<number, number>();
       for (let i = start; i < end; i++) if (done[i]) buckets.set(Math.floor((done[i]! - waveStart) / 100), (buckets.get(Math.floor((done[i]! - waveStart) / 100)) ?? 0) + 1);
@@ -145,7 +168,7 @@ async function runWs(job: LoadgenJob): Promise<LoadgenReport> {
     for (const ws of sockets) ws.terminate();
     await new Promise((r) => setTimeout(r, 500));
   }
-  return { sent, done, outcomes, busyMs, windows, errors, joinMs };
+  return { sent, done, outcomes, busyMs, windows, errors, joinMs, serverCpuMs, loadgenCpuMs };
 }
 
 async function runHttp(job: LoadgenJob): Promise<LoadgenReport> {

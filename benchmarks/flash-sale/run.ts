@@ -151,9 +151,11 @@ async function vetrina(transport: "ws" | "http", database: "sqlite" | "postgres"
   if (sale.status !== 201) throw new Error(`sale: ${JSON.stringify(sale.body)}`);
   const job: LoadgenJob =
     transport === "ws"
-      ? { mode: "ws", baseUrl: server.baseUrl, path: `/api/v1/shows/${show.id}/room`, saleId: sale.body.id, buyers: tokens, cookies: true, waveSize: WAVE, concurrency: 0, inflight: WS_INFLIGHT, fireAt: Date.parse(sale.body.opensAt) + 50, sourceBase: 10 }
+      ? { mode: "ws", baseUrl: server.baseUrl, path: `/api/v1/shows/${show.id}/room`, saleId: sale.body.id, buyers: tokens, cookies: true, waveSize: WAVE, concurrency: 0, inflight: WS_INFLIGHT, fireAt: Date.parse(sale.body.opensAt) + 50, sourceBase: 10, serverPid: server.child.pid }
       : { mode: "http", baseUrl: server.baseUrl, path: `/api/v1/flash-sales/${sale.body.id}/attempts`, saleId: sale.body.id, buyers: tokens, cookies: true, waveSize: BUYERS, concurrency: HTTP_CONNECTIONS, fireAt: Date.parse(sale.body.opensAt) + 50, sourceBase: 30 };
   const report = await runLoadgen(job);
+  if (report.serverCpuMs !== undefined)
+    console.log(`  timed ${Math.round(report.busyMs)} ms: server CPU ${Math.round(report.serverCpuMs)} ms, load generator CPU ${Math.round(report.loadgenCpuMs ?? 0)} ms`);
 
   // Oversold: units promised (holds held or paid) beyond the quantity, straight from the database.
   const check = openDatabase(schema ? { kind: "postgres", url: PG_URL!, schema } : { kind: "sqlite", file: path.join(dataDir, "vetrina.db") });
