@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import type { Page } from "playwright-core";
 import { startServer, type TestServer } from "../support/harness.ts";
-import { launchBrowser, phoneContext } from "../support/browser.ts";
+import { fillCheckout, launchBrowser, phoneContext } from "../support/browser.ts";
 import { resolveFfmpeg } from "../../src/server/media/ffmpeg.ts";
 import { testPatternArgs } from "../../src/server/media/test-pattern.ts";
 import type { FlashAttemptResult, FlashSale } from "../../src/shared/contracts/flash-sales.ts";
@@ -21,15 +21,7 @@ const until = async <T>(what: string, fn: () => Promise<T | undefined | null | f
 const text = async (page: Page, testId: string) => ((await page.getByTestId(testId).first().textContent().catch(() => null)) ?? "").trim();
 
 async function pay(page: Page) {
-  await page.getByTestId("ship-name").fill("Sofia Rossi");
-  await page.getByTestId("ship-line1").fill("Via Roma 1");
-  await page.getByTestId("ship-city").fill("Milano");
-  await page.getByTestId("ship-postal").fill("20121");
-  await page.getByTestId("ship-country").fill("IT");
-  await page.getByTestId("card-number").fill("4242 4242 4242 4242");
-  await page.getByTestId("card-exp-month").fill("12");
-  await page.getByTestId("card-exp-year").fill("2099");
-  await page.getByTestId("card-cvc").fill("123");
+  await fillCheckout(page);
   await page.getByTestId("flash-pay").click();
 }
 

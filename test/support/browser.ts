@@ -1,4 +1,4 @@
-import { chromium, type Browser, type BrowserContext } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -34,4 +34,17 @@ export async function phoneContext(browser: Browser, baseUrl: string, cookie?: s
     await ctx.addCookies([{ name: name!, value: value!, url: baseUrl }]);
   }
   return ctx;
+}
+
+/** Fills the in-player checkout (shipping and the sandbox card that succeeds); the caller taps pay. */
+export async function fillCheckout(page: Page, card = "4242 4242 4242 4242") {
+  await page.getByTestId("ship-name").fill("Sofia Rossi");
+  await page.getByTestId("ship-line1").fill("Via Roma 1");
+  await page.getByTestId("ship-city").fill("Milano");
+  await page.getByTestId("ship-postal").fill("20121");
+  await page.getByTestId("ship-country").fill("IT");
+  await page.getByTestId("card-number").fill(card);
+  await page.getByTestId("card-exp-month").fill("12");
+  await page.getByTestId("card-exp-year").fill("2099");
+  await page.getByTestId("card-cvc").fill("123");
 }
