@@ -5,7 +5,7 @@ import { BuyNowBody, type Order } from "../../shared/contracts/checkout.ts";
 import type { ErrorCode } from "../../shared/contracts/errors.ts";
 import type { Db } from "../platform/db.ts";
 import type { EventBus } from "../platform/bus.ts";
-import { fail, type Failure, type Result } from "../platform/errors.ts";
+import { fail, type Result } from "../platform/errors.ts";
 import { newId } from "../platform/ids.ts";
 import type { Catalog } from "../catalog/service.ts";
 import type { Shows } from "../shows/service.ts";
@@ -188,4 +188,3 @@ export function createCheckout(deps: {
   };
 }
 
-export type { Failure };
