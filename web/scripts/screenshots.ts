@@ -7,10 +7,11 @@
  * Needs a running server with the demo data. With --live it pushes an ffmpeg test pattern to the
  * first scheduled show (so the viewer page plays video, and a purchase can be made).
  */
+import { launchBrowser } from "../../test/support/browser.ts";
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { resolveFfmpeg } from "../../src/server/media/ffmpeg.ts";
 import { testPatternArgs } from "../../src/server/media/test-pattern.ts";
 
@@ -32,23 +33,9 @@ const DESKTOP = { width: 1280, height: 860 };
 fs.mkdirSync(OUT, { recursive: true });
 const children: ChildProcess[] = [];
 
-/** playwright's launch() already gives Chromium a fresh temporary profile each time. */
+/** The same headless Debian Chromium the end-to-end tests use. */
 async function launch(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    headless: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--autoplay-policy=no-user-gesture-required",
-    ],
-  });
+  return (await launchBrowser()).browser;
 }
 
 async function context(browser: Browser, who: "merchant" | "host" | "viewer" | null, viewport = PHONE): Promise<BrowserContext> {
