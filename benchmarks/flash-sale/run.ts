@@ -108,6 +108,24 @@ async function naive(database: "sqlite" | "postgres"): Promise<Row> {
   return summarize(`naive-${database}`, "HTTP, 1 txn/attempt", database, report, Math.max(0, stats.sold - UNITS) + Math.max(0, -stats.available));
 }
 
+function printCpu(r: LoadgenReport) {
+  if (r.serverCpuMs !== undefined)
+    console.log(`  timed ${Math.round(r.busyMs)} ms: server CPU ${Math.round(r.serverCpuMs)} ms, load generator CPU ${Math.round(r.loadgenCpuMs ?? 0)} ms`);
+}
+
+/** The yardstick: a bare ws server answering at once (see ceiling-server.ts). */
+async function ceiling(): Promise<Row> {
+  const port = await freePort();
+  const child = fork(path.join(here, "ceiling-server.ts"), { execArgv: ["--import", "tsx"], env: { ...process.env, PORT: String(port), QUANTITY: String(UNITS) }, stdio: "inherit" });
+  children.push(child);
+  await new Promise((r) => child.once("message", r));
+  const buyers = Array.from({ length: BUYERS }, (_, i) => `buyer-${i}`);
+  const report = await runLoadgen({ mode: "ws", baseUrl: `http://127.0.0.1:${port}`, path: "/", saleId: "sku", buyers, cookies: true, waveSize: WAVE, concurrency: 0, inflight: WS_INFLIGHT, fireAt: Date.now() + 500, sourceBase: 60, serverPid: child.pid });
+  printCpu(report);
+  await killHard(child);
+  return summarize("ceiling-ws", "bare ws echo (yardstick)", "none", report, 0);
+}
+
 async function vetrina(transport: "ws" | "http", database: "sqlite" | "postgres"): Promise<Row> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "vetrina-bench-"));
   const schema = database === "postgres" ? `bench_${Date.now()}` : undefined;
@@ -154,8 +172,7 @@ async function vetrina(transport: "ws" | "http", database: "sqlite" | "postgres"
       ? { mode: "ws", baseUrl: server.baseUrl, path: `/api/v1/shows/${show.id}/room`, saleId: sale.body.id, buyers: tokens, cookies: true, waveSize: WAVE, concurrency: 0, inflight: WS_INFLIGHT, fireAt: Date.parse(sale.body.opensAt) + 50, sourceBase: 10, serverPid: server.child.pid }
       : { mode: "http", baseUrl: server.baseUrl, path: `/api/v1/flash-sales/${sale.body.id}/attempts`, saleId: sale.body.id, buyers: tokens, cookies: true, waveSize: BUYERS, concurrency: HTTP_CONNECTIONS, fireAt: Date.parse(sale.body.opensAt) + 50, sourceBase: 30 };
   const report = await runLoadgen(job);
-  if (report.serverCpuMs !== undefined)
-    console.log(`  timed ${Math.round(report.busyMs)} ms: server CPU ${Math.round(report.serverCpuMs)} ms, load generator CPU ${Math.round(report.loadgenCpuMs ?? 0)} ms`);
+  printCpu(report);
 
   // Oversold: units promised (holds held or paid) beyond the quantity, straight from the database.
   const check = openDatabase(schema ? { kind: "postgres", url: PG_URL!, schema } : { kind: "sqlite", file: path.join(dataDir, "vetrina.db") });
@@ -177,6 +194,7 @@ async function pgExec(url: string, statement: string) {
 
 const scenarios: [string, () => Promise<Row>][] = [
   ["naive-sqlite", () => naive("sqlite")],
+  ["ceiling-ws", () => ceiling()],
   ["vetrina-ws", () => vetrina("ws", "sqlite")],
   ["vetrina-http", () => vetrina("http", "sqlite")],
   ...(PG_URL ? ([["naive-postgres", () => naive("postgres")], ["vetrina-ws-pg", () => vetrina("ws", "postgres")]] as [string, () => Promise<Row>][]) : []),

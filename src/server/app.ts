@@ -89,6 +89,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
   const checkout = createCheckout({ db: db.db, bus, catalog, shows, orders, payments, onOutcome: (o) => metrics.checkoutOutcomes.inc({ outcome: o }) });
   const flashSales = createFlashSales({
     db: db.db,
+    sqlite: db.sqlite,
     bus,
     catalog,
     shows,

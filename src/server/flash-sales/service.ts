@@ -11,7 +11,9 @@ import type { Catalog } from "../catalog/service.ts";
 import type { Shows } from "../shows/service.ts";
 import type { Orders } from "../checkout/orders.ts";
 import type { PaymentProvider } from "../checkout/payments.ts";
+import type SQLite from "better-sqlite3";
 import { GroupCommit } from "./group-commit.ts";
+import { createJournal, type JournalEntry } from "./journal.ts";
 import { SaleBook, type Hold, type RestoredSale } from "./engine.ts";
 import type { FlashSalesTables } from "./schema.ts";
 
@@ -25,11 +27,6 @@ interface Live {
   image: string | null;
   revenue: number;
 }
-
-/** One unit of durability: an attempt (and the hold it won), or holds that expired. */
-type JournalEntry =
-  | { kind: "attempt"; saleId: string; seq: number; buyerId: string; key: string; outcome: FlashOutcome; holdId: string | null; at: number; hold: Hold | null }
-  | { kind: "expired"; holdIds: string[]; at: number };
 
 export interface FlashSales {
   create(user: User, showId: string, input: FlashSaleInput): Promise<Result<{ sale: FlashSale }>>;
@@ -51,10 +48,10 @@ export interface FlashSales {
   tick(now?: number): Promise<void>;
 }
 
-const CHUNK = 400;
-
 export function createFlashSales(deps: {
   db: Db;
+  /** SQLite's raw connection, when that is the database: the journal writes through it */
+  sqlite?: SQLite.Database;
   bus: EventBus;
   catalog: Catalog;
   shows: Shows;
@@ -75,45 +72,8 @@ export function createFlashSales(deps: {
   let timer: NodeJS.Timeout | undefined;
   let publishTimer: NodeJS.Timeout | undefined;
 
-  const journal = new GroupCommit<JournalEntry>(writeJournal, { maxBatch: 5000, onFatal: deps.onFatal });
-
-  async function writeJournal(entries: JournalEntry[]) {
-    const attempts = entries.filter((e): e is Extract<JournalEntry, { kind: "attempt" }> => e.kind === "attempt");
-    const expired = entries.flatMap((e) => (e.kind === "expired" ? e.holdIds : []));
-    const now = clock();
-    await db.transaction().execute(async (tx) => {
-      for (let i = 0; i < attempts.length; i += CHUNK) {
-        const chunk = attempts.slice(i, i + CHUNK);
-        await tx
-          .insertInto("flash_attempts")
-          .values(chunk.map((a) => ({ sale_id: a.saleId, seq: a.seq, buyer_user_id: a.buyerId, idempotency_key: a.key, outcome: a.outcome, hold_id: a.holdId, received_at: a.at })))
-          .execute();
-        const holds = chunk.flatMap((a) => (a.hold ? [a.hold] : []));
-        if (holds.length)
-          await tx
-            .insertInto("flash_holds")
-            .values(
-              holds.map((h) => ({
-                id: h.id,
-                sale_id: h.saleId,
-                buyer_user_id: h.buyerId,
-                seq: h.seq,
-                status: "held" as const,
-                created_at: h.createdAt,
-                expires_at: h.expiresAt,
-                order_id: null,
-                payment_attempts: 0,
-                shipping: null,
-                updated_at: h.createdAt,
-              })),
-            )
-            .execute();
-      }
-      for (let i = 0; i < expired.length; i += CHUNK) {
-        await tx.updateTable("flash_holds").set({ status: "expired", updated_at: now }).where("id", "in", expired.slice(i, i + CHUNK)).where("status", "=", "held").execute();
-      }
-    });
-  }
+  const store = createJournal({ db, sqlite: deps.sqlite });
+  const journal = new GroupCommit<JournalEntry>((entries) => store.write(entries, clock()), { maxBatch: 5000, onFatal: deps.onFatal });
 
   function view(l: Live, now = clock()): FlashSale {
     const { row, book } = l;

@@ -21,6 +21,12 @@ export type DbOrTx = Db | Tx;
 export interface DbHandle {
   db: Db;
   dialect: "sqlite" | "postgres";
+  /**
+   * SQLite only: the raw connection, for the few hot paths (the flash-sale journal) where Kysely's
+   * per-query compile cost matters. Use it only inside `db.connection().execute(...)`, which holds
+   * Kysely's single connection, so raw statements never interleave with a Kysely transaction.
+   */
+  sqlite?: SQLite.Database;
   close(): Promise<void>;
 }
 
@@ -33,7 +39,7 @@ export function openDatabase(config: AppConfig["database"]): DbHandle {
     sqlite.pragma("foreign_keys = ON");
     sqlite.pragma("busy_timeout = 5000");
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-    return { db, dialect: "sqlite", close: () => db.destroy() };
+    return { db, dialect: "sqlite", sqlite, close: () => db.destroy() };
   }
   // int8 (bigint) columns hold epoch-millisecond instants and counters: read them as numbers.
   pg.types.setTypeParser(20, (v) => Number(v));

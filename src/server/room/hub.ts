@@ -56,7 +56,6 @@ function writeFrame(c: RoomConnection, frame: Buffer) {
 /** How often a frame carrying only latest values may go to a room of this size. */
 export function latestIntervalMs(connections: number): number {
   if (connections < 1000) return 0;
-  if (connections < 5000) return 250;
   return 500;
 }
 
