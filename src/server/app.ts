@@ -1,8 +1,9 @@
 import fs from "node:fs";
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
 import path from "node:path";
 import { sql } from "kysely";
 import pino, { type Logger } from "pino";
-import websocket from "@fastify/websocket";
 import multipart from "@fastify/multipart";
 import fastifyStatic from "@fastify/static";
 import swagger from "@fastify/swagger";
@@ -21,6 +22,8 @@ import { createShows, type Shows } from "./shows/service.ts";
 import { showsRoutes } from "./shows/routes.ts";
 import { createRoomService, type RoomService } from "./room/service.ts";
 import { createRealtime, type Realtime } from "./room/realtime.ts";
+import { inProcessGateways } from "./room/gateways.ts";
+import { gatewayProcesses } from "./room/gateway-pool.ts";
 import { roomRoutes } from "./room/routes.ts";
 import { createSandboxProvider, type PaymentProvider } from "./checkout/payments.ts";
 import { createOrders, type Orders } from "./checkout/orders.ts";
@@ -30,12 +33,14 @@ import { createIngest, type Ingest } from "./media/ingest.ts";
 import { mediaRoutes } from "./media/routes.ts";
 import { createFlashSales, type FlashSales } from "./flash-sales/service.ts";
 import { flashSalesRoutes } from "./flash-sales/routes.ts";
+import { createModeration, type Moderation } from "./moderation/service.ts";
+import { moderationRoutes } from "./moderation/routes.ts";
 import { seedDemoData, type DemoAccount } from "./demo/seed.ts";
 
 export interface AppDeps {
   logger?: Logger;
   payments?: (db: DbHandle["db"]) => PaymentProvider;
-  /** the clock of time-driven rules (flash-sale countdowns and holds); tests move it */
+  /** the clock of time-driven rules (flash-sale countdowns and holds, timed mutes and bans); tests move it */
   clock?: () => number;
 }
 
@@ -54,6 +59,7 @@ export interface App {
   orders: Orders;
   checkout: Checkout;
   flashSales: FlashSales;
+  moderation: Moderation;
   ingest: Ingest;
   demoAccounts: DemoAccount[];
   /** Starts HTTP and RTMP listeners; returns the HTTP base URL. */
@@ -104,6 +110,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
       process.exit(70);
     },
   });
+  const moderation = createModeration({ db: db.db, bus, shows, accounts, clock: deps.clock });
   const room = createRoomService({
     db: db.db,
     bus,
@@ -117,11 +124,15 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
   });
   realtime = createRealtime({
     bus,
+    moderation,
     room,
     shows,
     catalog,
     orders,
     flashSales,
+    gateways: config.room.gateways > 0 ? gatewayProcesses({ count: config.room.gateways, log }) : inProcessGateways(),
+    hub: { chatRate: config.room.chatRate },
+    userForSession: (token) => accounts.userForSession(token),
     onConnectionsChanged: (n) => metrics.roomConnections.set(n),
     onChat: () => metrics.chatMessages.inc(),
     log,
@@ -166,7 +177,11 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
     },
     transform: jsonSchemaTransform,
   });
-  await http.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  // Room WebSockets: the upgrade is the room's own (it hands sockets to gateways); nothing else upgrades.
+  http.server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (realtime.isRoomPath(req.url ?? "")) realtime.upgrade(req, socket, head);
+    else socket.destroy();
+  });
   await http.register(multipart);
 
   accountsRoutes(http, accounts, { cookieSecure: config.cookieSecure });
@@ -183,6 +198,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
   roomRoutes(http, { realtime, room, shows });
   checkoutRoutes(http, { checkout, orders, bus });
   flashSalesRoutes(http, { flashSales });
+  moderationRoutes(http, { moderation });
   mediaRoutes(http, config);
 
   http.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => http.swagger());
@@ -221,6 +237,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
     orders,
     checkout,
     flashSales,
+    moderation,
     ingest,
     demoAccounts,
     async listen() {
@@ -236,6 +253,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
       await realtime.close();
       if (listening || http.server.listening) await http.close();
       else await http.close().catch(() => {});
+      await realtime.stop();
       await bus.close();
       await db.close();
     },

@@ -1,3 +1,4 @@
+import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 
@@ -20,6 +21,13 @@ const EnvSchema = z.object({
   COOKIE_SECURE: bool.optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   FLASH_HOLD_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
+  /** chat messages per second a room shows to everyone before it shows a fair sample */
+  /**
+   * Room sockets: 0 keeps them in the server process; n > 0 runs n gateway processes (each may hold
+   * up to ~19,000 sockets, and they use every core); "auto" runs one per core beyond the first.
+   */
+  ROOM_GATEWAYS: z.union([z.literal("auto"), z.coerce.number().int().min(0).max(32)]).default(0),
+  ROOM_CHAT_RATE: z.coerce.number().int().min(1).max(10_000).default(150),
   SESSION_TTL_HOURS: z.coerce.number().int().min(1).default(24 * 30),
 });
 
@@ -33,6 +41,7 @@ export interface AppConfig {
   rtmp: { port: number; publicUrl: string };
   media: { ffmpegPath?: string; stallTimeoutMs: number; segmentSeconds: number; hlsDir: string };
   flashSales: { holdSeconds: number };
+  room: { chatRate: number; gateways: number };
   uploadsDir: string;
   webDir: string;
   demoData: boolean;
@@ -75,6 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       hlsDir: path.join(dataDir, "hls"),
     },
     flashSales: { holdSeconds: e.FLASH_HOLD_SECONDS },
+    room: { chatRate: e.ROOM_CHAT_RATE, gateways: e.ROOM_GATEWAYS === "auto" ? Math.max(0, Math.min(8, os.availableParallelism() - 1)) : e.ROOM_GATEWAYS },
     uploadsDir: path.join(dataDir, "uploads"),
     webDir: path.resolve(import.meta.dirname, "../../dist/web"),
     demoData: e.DEMO_DATA ?? e.NODE_ENV !== "production",

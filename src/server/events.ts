@@ -2,6 +2,7 @@ import type { ChatMessage, HostOrder } from "../shared/contracts/room.ts";
 import type { Question } from "../shared/contracts/shows.ts";
 import type { OrderStatus } from "../shared/contracts/checkout.ts";
 import type { FlashSale } from "../shared/contracts/flash-sales.ts";
+import type { ModerationSettings } from "../shared/contracts/moderation.ts";
 
 /** Every domain event. Published after commit; consumers must tolerate duplicates across restarts. */
 export type DomainEvent =
@@ -23,6 +24,13 @@ export type DomainEvent =
   | { type: "order.status_changed"; orderId: string; merchantId: string; showId: string | null; status: OrderStatus; at: number }
   | { type: "stock.changed"; productId: string }
   /** coalesced: at most one per sale per 100 ms, with the sale's current state */
-  | { type: "flash.updated"; showId: string; sale: FlashSale };
+  | { type: "flash.updated"; showId: string; sale: FlashSale }
+  /** a moderator removed a chat message; `by` is the moderator's user id */
+  | { type: "chat.deleted"; showId: string; messageId: string; by: string }
+  /** `until`: epoch ms when a mute or ban ends by itself, null when it lasts until lifted (always null for unmute/unban) */
+  | { type: "room.sanctioned"; showId: string; userId: string; kind: "mute" | "ban" | "unmute" | "unban"; until: number | null }
+  /** carries the banned-words list: moderators' eyes only, never forward it to viewers as is */
+  | { type: "room.settings_changed"; showId: string; settings: ModerationSettings }
+  | { type: "room.moderators_changed"; showId: string };
 
 export type DomainEventType = DomainEvent["type"];

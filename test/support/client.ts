@@ -80,8 +80,8 @@ export class ApiClient {
   };
 
   /** Joins a show's room over a real WebSocket. */
-  async joinRoom(showId: string): Promise<RoomClient> {
-    const url = this.baseUrl.replace(/^http/, "ws") + `/api/v1/shows/${showId}/room`;
+  async joinRoom(showId: string, opts: { since?: number } = {}): Promise<RoomClient> {
+    const url = this.baseUrl.replace(/^http/, "ws") + `/api/v1/shows/${showId}/room${opts.since !== undefined ? `?since=${opts.since}` : ""}`;
     const ws = new WebSocket(url, { headers: this.cookie ? { cookie: this.cookie } : {} });
     const client = new RoomClient(ws);
     await client.opened;
@@ -93,6 +93,8 @@ export class ApiClient {
 export class RoomClient {
   readonly events: ServerEvent[] = [];
   readonly frames: string[] = [];
+  /** room sequence numbers in the order received (the snapshot's, then each numbered frame's) */
+  readonly seqs: number[] = [];
   closed: { code: number; reason: string } | null = null;
   readonly opened: Promise<void>;
   private waiters: { pred: (e: ServerEvent) => boolean; resolve: (e: ServerEvent) => void }[] = [];
@@ -108,6 +110,8 @@ export class RoomClient {
       const parsed = ServerFrame.safeParse(JSON.parse(text));
       if (!parsed.success) throw new Error(`server sent an invalid frame: ${text.slice(0, 300)}`);
       for (const e of parsed.data) {
+        if (e.type === "frame" && e.seq !== undefined) this.seqs.push(e.seq);
+        if (e.type === "room.snapshot") this.seqs.push(e.seq);
         this.events.push(e);
         this.waiters = this.waiters.filter((w) => (w.pred(e) ? (w.resolve(e), false) : true));
       }

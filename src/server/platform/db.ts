@@ -10,9 +10,10 @@ import type { ShowsTables } from "../shows/schema.ts";
 import type { RoomTables } from "../room/schema.ts";
 import type { CheckoutTables } from "../checkout/schema.ts";
 import type { FlashSalesTables } from "../flash-sales/schema.ts";
+import type { ModerationTables } from "../moderation/schema.ts";
 
 /** The database as Kysely sees it. Each domain declares its own tables in its schema.ts. */
-export interface Database extends AccountsTables, CatalogTables, ShowsTables, RoomTables, CheckoutTables, FlashSalesTables {}
+export interface Database extends AccountsTables, CatalogTables, ShowsTables, RoomTables, CheckoutTables, FlashSalesTables, ModerationTables {}
 
 export type Db = Kysely<Database>;
 export type Tx = Transaction<Database>;

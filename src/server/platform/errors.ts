@@ -49,4 +49,8 @@ export const defaultMessages: Record<ErrorCode, string> = {
   unsupported_media_type: "This file type is not supported.",
   rate_limited: "Too many requests. Slow down.",
   internal_error: "Something went wrong on our side.",
+  banned: "You are banned from this show's room.",
+  muted: "You are muted in this show's room.",
+  slow_mode: "Slow mode is on: wait a moment before your next message.",
+  message_blocked: "This message contains a word that is not allowed in this room.",
 };

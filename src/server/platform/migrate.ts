@@ -6,6 +6,7 @@ import { showsMigrations } from "../shows/migrations.ts";
 import { roomMigrations } from "../room/migrations.ts";
 import { checkoutMigrations } from "../checkout/migrations.ts";
 import { flashSalesMigrations } from "../flash-sales/migrations.ts";
+import { moderationMigrations } from "../moderation/migrations.ts";
 
 /**
  * Ordered migrations of every domain. Names carry a global sequence number so the order is
@@ -18,6 +19,7 @@ const all: Record<string, Migration> = {
   ...roomMigrations,
   ...checkoutMigrations,
   ...flashSalesMigrations,
+  ...moderationMigrations,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -1,56 +1,48 @@
-import type { Socket } from "node:net";
-import type { WebSocket } from "ws";
 import type { User } from "../../shared/contracts/accounts.ts";
-import { RoomCloseCode, type ServerEvent } from "../../shared/contracts/room.ts";
+import type { ServerEvent } from "../../shared/contracts/room.ts";
 
-/** Who receives an event: everyone, only the show's hosts/merchant staff, or hosts plus one user. */
+/**
+ * The room hub, the authority over every room on this server: it numbers the room's events,
+ * coalesces each tick into one frame, samples chat that runs faster than people can read, keeps the
+ * recent frames for reconnect catch-up, and hands the frames to a `Delivery`, which owns the sockets
+ * (in this process, or in gateway processes). The hub never touches a socket.
+ */
+
+/** Who receives an event: everyone, only the show's hosts/moderators, or hosts plus one user. */
 export type Audience = { kind: "all" } | { kind: "hosts" } | { kind: "hostsAnd"; userId: string };
 
-export interface RoomConnection {
-  ws: WebSocket;
-  /** the TCP socket under `ws`: fan-out writes pre-encoded frames to it directly */
-  socket: Socket;
+/** A connection as the hub knows it; the socket itself lives with the `Delivery`. */
+export interface Conn {
+  connId: string;
+  showId: string;
   user: User | null;
+  /** host, merchant staff or moderator of the show: gets host-only events, never sampled out */
   isHost: boolean;
-  /** token buckets for flood control */
-  chatTokens: number;
-  msgTokens: number;
-  lastRefill: number;
-  rejected: number;
 }
 
-const TICK_MS = 100;
-/** A socket whose unsent bytes exceed this is too slow to keep up and is disconnected. */
-const MAX_BUFFERED_BYTES = 1 << 20;
-
-/**
- * An unmasked, unfragmented server→client text frame (RFC 6455 §5.2). No per-message compression on
- * the fan-out path, so a frame is just a header and the payload.
- */
-export function encodeTextFrame(text: string): Buffer {
-  const len = Buffer.byteLength(text);
-  const headerLen = len < 126 ? 2 : len < 65536 ? 4 : 10;
-  const buf = Buffer.allocUnsafe(headerLen + len);
-  buf[0] = 0x81; // FIN + text
-  if (len < 126) buf[1] = len;
-  else if (len < 65536) {
-    buf[1] = 126;
-    buf.writeUInt16BE(len, 2);
-  } else {
-    buf[1] = 127;
-    buf.writeBigUInt64BE(BigInt(len), 2);
-  }
-  buf.write(text, headerLen, "utf8");
-  return buf;
+/** One tick's frames of one room: the same text for everyone, hosts' text, and per-connection texts. */
+export interface RoomFrames {
+  all: string | null;
+  hosts: string | null;
+  personal: [connId: string, text: string][];
 }
 
-/**
- * Writes a whole frame straight to the socket. `ws` writes its own frames (pings, close) whole and
- * synchronously too, so frames never interleave mid-frame.
- */
-function writeFrame(c: RoomConnection, frame: Buffer) {
-  if (c.ws.readyState !== c.ws.OPEN || c.socket.destroyed || !c.socket.writable) return;
-  c.socket.write(frame);
+/** Where frames go. Implementations write the same bytes to many sockets. */
+export interface Delivery {
+  frames(showId: string, frames: RoomFrames): void;
+  /** a direct answer to one connection (errors, pong, flash.result), outside the tick */
+  reply(connId: string, text: string): void;
+  close(connId: string, code: number, reason: string): void;
+}
+
+export interface HubOptions {
+  /** tick length, ms */
+  tickMs?: number;
+  /** chat shown to everyone, messages per second per room, before sampling starts */
+  chatRate?: number;
+  /** frames kept per room for catch-up */
+  historyFrames?: number;
+  now?: () => number;
 }
 
 /** How often a frame carrying only latest values may go to a room of this size. */
@@ -59,105 +51,261 @@ export function latestIntervalMs(connections: number): number {
   return 500;
 }
 
+/** An empty room is kept this long, with its numbering and recent frames, for reconnecting viewers. */
+const ROOM_KEEP_MS = 120_000;
+
+const frameText = (header: ServerEvent, events: ServerEvent[]) => JSON.stringify([header, ...events]);
+
+interface ChatItem {
+  event: ServerEvent;
+  senderId: string;
+  priority: boolean;
+  order: number;
+}
+
 class Room {
-  readonly conns = new Set<RoomConnection>();
+  readonly conns = new Map<string, Conn>();
+  readonly byUser = new Map<string, Set<string>>();
   hosts = 0;
-  private pending: { event: ServerEvent; audience: Audience }[] = [];
-  /** latest-value events merged per tick */
+  seq = 0;
+  /** when the last connection left (rooms are kept a while, so a reconnect can still catch up) */
+  emptySince = 0;
+  private pending: { event: ServerEvent; audience: Audience; order: number }[] = [];
+  private chat: ChatItem[] = [];
+  private order = 0;
   private latest = new Map<string, { event: ServerEvent; audience: Audience }>();
   private lastViewerCount = -1;
   private lastLatestAt = 0;
-  constructor(readonly showId: string) {}
+  /** recent numbered frames (the "all" text), oldest first, for catch-up */
+  private history: { seq: number; text: string }[] = [];
+  /** chat budget (token bucket) and fairness: when each sender was last shown */
+  private chatTokens: number;
+  private lastChatRefill: number;
+  private lastShown = new Map<string, number>();
+  private window = { start: 0, received: 0, shown: 0 };
+  private sampling = false;
 
-  /** A newcomer's snapshot predates its own arrival: send the count on the next tick regardless. */
-  countChanged() {
+  constructor(
+    readonly showId: string,
+    private opts: Required<HubOptions>,
+  ) {
+    this.chatTokens = opts.chatRate;
+    this.lastChatRefill = opts.now();
+    this.window.start = opts.now();
+  }
+
+  add(conn: Conn) {
+    this.conns.set(conn.connId, conn);
+    if (conn.isHost) this.hosts++;
+    if (conn.user) {
+      let set = this.byUser.get(conn.user.id);
+      if (!set) this.byUser.set(conn.user.id, (set = new Set()));
+      set.add(conn.connId);
+    }
     this.lastViewerCount = -1;
   }
 
+  remove(connId: string): boolean {
+    const conn = this.conns.get(connId);
+    if (!conn) return false;
+    this.conns.delete(connId);
+    if (conn.isHost) this.hosts--;
+    if (conn.user) {
+      const set = this.byUser.get(conn.user.id);
+      set?.delete(connId);
+      if (set?.size === 0) this.byUser.delete(conn.user.id);
+    }
+    return true;
+  }
+
   enqueue(event: ServerEvent, audience: Audience) {
-    this.pending.push({ event, audience });
+    this.pending.push({ event, audience, order: this.order++ });
+  }
+  enqueueChat(event: ServerEvent, senderId: string, priority: boolean) {
+    this.chat.push({ event, senderId, priority, order: this.order++ });
   }
   setLatest(key: string, event: ServerEvent, audience: Audience) {
     this.latest.set(key, { event, audience });
   }
 
-  /** One tick: coalesce into one frame per audience, serialize once, write the same bytes to each socket. */
-  flush(onSlow: (c: RoomConnection) => void, now = Date.now()) {
+  catchUp(since: number): string[] | null {
+    if (since === this.seq) return [];
+    if (since > this.seq || this.history.length === 0 || this.history[0]!.seq > since + 1) return null;
+    return this.history.filter((h) => h.seq > since).map((h) => h.text);
+  }
+
+  /**
+   * The fair sample: everything while the room's chat stays under its budget; above it, priority
+   * messages (hosts, moderators) always, then one message per sender in turn, senders shown least
+   * recently first. Returns the chosen items in arrival order and the ones left out.
+   */
+  private sampleChat(now: number): { shown: ChatItem[]; dropped: ChatItem[] } {
+    const items = this.chat;
+    this.chat = [];
+    this.chatTokens = Math.min(this.opts.chatRate, this.chatTokens + ((now - this.lastChatRefill) / 1000) * this.opts.chatRate);
+    this.lastChatRefill = now;
+    this.window.received += items.length;
+    if (items.length === 0) return { shown: [], dropped: [] };
+    const regular = items.filter((i) => !i.priority);
+    let shown: ChatItem[];
+    let dropped: ChatItem[] = [];
+    if (regular.length <= Math.floor(this.chatTokens)) {
+      shown = items;
+      this.chatTokens -= regular.length;
+    } else {
+      const budget = Math.max(0, Math.floor(this.chatTokens));
+      this.chatTokens -= budget;
+      const bySender = new Map<string, ChatItem[]>();
+      for (const i of regular) {
+        const list = bySender.get(i.senderId);
+        if (list) list.push(i);
+        else bySender.set(i.senderId, [i]);
+      }
+      const senders = [...bySender.keys()].sort((a, b) => (this.lastShown.get(a) ?? 0) - (this.lastShown.get(b) ?? 0));
+      const chosen = new Set<ChatItem>(items.filter((i) => i.priority));
+      let taken = 0;
+      for (let round = 0; taken < budget; round++) {
+        let any = false;
+        for (const s of senders) {
+          const m = bySender.get(s)![round];
+          if (!m) continue;
+          any = true;
+          chosen.add(m);
+          if (++taken >= budget) break;
+        }
+        if (!any) break;
+      }
+      shown = items.filter((i) => chosen.has(i));
+      dropped = items.filter((i) => !chosen.has(i));
+    }
+    for (const i of shown) this.lastShown.set(i.senderId, now);
+    if (this.lastShown.size > 10_000) {
+      // forget the senders shown longest ago
+      const keep = [...this.lastShown.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5_000);
+      this.lastShown = new Map(keep);
+    }
+    this.window.shown += shown.length;
+    return { shown, dropped };
+  }
+
+  /** Reports the sampling state once a second while the room is, or has just stopped, sampling. */
+  private samplingNotice(now: number) {
+    const elapsed = now - this.window.start;
+    if (elapsed < 1000) return;
+    const { received, shown } = this.window;
+    const active = shown < received;
+    if (active || this.sampling) {
+      this.latest.set("chat.sampling", {
+        event: { type: "chat.sampling", active, receivedPerSecond: Math.round((received * 1000) / elapsed), shownPerSecond: Math.round((shown * 1000) / elapsed) },
+        audience: { kind: "all" },
+      });
+    }
+    this.sampling = active;
+    this.window = { start: now, received: 0, shown: 0 };
+  }
+
+  /** One tick: coalesce into one frame per audience, serialize once; the delivery writes the same bytes to each socket. */
+  flush(delivery: Delivery, now: number) {
+    const { shown, dropped } = this.sampleChat(now);
+    this.samplingNotice(now);
     if (this.conns.size !== this.lastViewerCount) {
       this.lastViewerCount = this.conns.size;
       this.latest.set("viewers", { event: { type: "viewers.updated", count: this.conns.size }, audience: { kind: "all" } });
     }
+    const ordered = [...this.pending, ...shown.map((c) => ({ event: c.event, audience: { kind: "all" } as Audience, order: c.order }))].sort((a, b) => a.order - b.order);
+    this.pending = [];
     // Latest values (counts, stock left) ride along with any frame; on their own, a big room gets them
     // less often, since every frame costs one write per socket.
-    const latestDue = this.latest.size > 0 && (this.pending.length > 0 || now - this.lastLatestAt >= latestIntervalMs(this.conns.size));
-    if (this.pending.length === 0 && !latestDue) return;
-    const items = latestDue ? [...this.pending, ...this.latest.values()] : this.pending;
-    this.pending = [];
+    const latestDue = this.latest.size > 0 && (ordered.length > 0 || now - this.lastLatestAt >= latestIntervalMs(this.conns.size));
+    if (ordered.length === 0 && !latestDue && dropped.length === 0) return;
+    const latest = latestDue ? [...this.latest.values()] : [];
     if (latestDue) {
       this.latest.clear();
       this.lastLatestAt = now;
     }
 
-    const forAll = items.filter((i) => i.audience.kind === "all").map((i) => i.event);
-    const forHosts = items.filter((i) => i.audience.kind !== "all").map((i) => i.event);
-    const personal = new Map<string, ServerEvent[]>();
-    for (const i of items) {
-      if (i.audience.kind === "hostsAnd") {
-        const list = personal.get(i.audience.userId) ?? [];
-        list.push(i.event);
-        personal.set(i.audience.userId, list);
+    const forAllOrdered = ordered.filter((i) => i.audience.kind === "all").map((i) => i.event);
+    const forAllLatest = latest.filter((i) => i.audience.kind === "all").map((i) => i.event);
+    const hasHostOnly = ordered.some((i) => i.audience.kind !== "all") || latest.some((i) => i.audience.kind !== "all");
+    const header: ServerEvent = forAllOrdered.length ? { type: "frame", seq: ++this.seq, ts: now } : { type: "frame", ts: now };
+    const allEvents = [...forAllOrdered, ...forAllLatest];
+    const all = allEvents.length ? frameText(header, allEvents) : null;
+    if (all && forAllOrdered.length) {
+      this.history.push({ seq: this.seq, text: all });
+      if (this.history.length > this.opts.historyFrames) this.history.shift();
+    }
+    const hosts = hasHostOnly ? frameText(header, [...ordered.map((i) => i.event), ...latest.map((i) => i.event)]) : all;
+
+    // Personal frames: a user's own events (an open question, a chat message left out of the sample)
+    // go to that user's connections together with everything everyone else gets.
+    const mine = new Map<string, ServerEvent[]>();
+    const addMine = (userId: string, e: ServerEvent) => {
+      const list = mine.get(userId);
+      if (list) list.push(e);
+      else mine.set(userId, [e]);
+    };
+    for (const i of ordered) if (i.audience.kind === "hostsAnd") addMine(i.audience.userId, i.event);
+    for (const d of dropped) addMine(d.senderId, d.event);
+    const personal: [string, string][] = [];
+    for (const [userId, events] of mine) {
+      const connIds = this.byUser.get(userId);
+      if (!connIds) continue;
+      let text: string | null = null;
+      for (const connId of connIds) {
+        if (this.conns.get(connId)!.isHost) continue; // hosts get everything already
+        text ??= frameText(header, [...allEvents, ...events]);
+        personal.push([connId, text]);
       }
     }
-    // Events keep their relative order within each frame; hosts get everything. Each frame is
-    // serialized and WebSocket-encoded once, and the same bytes are written to every socket.
-    const allFrame = forAll.length ? encodeTextFrame(JSON.stringify(forAll)) : null;
-    const hostFrame = forHosts.length ? encodeTextFrame(JSON.stringify(items.map((i) => i.event))) : allFrame;
-    for (const c of this.conns) {
-      let frame: Buffer | null;
-      if (c.isHost) frame = hostFrame;
-      else {
-        const mine = c.user ? personal.get(c.user.id) : undefined;
-        frame = mine
-          ? encodeTextFrame(JSON.stringify(items.filter((i) => i.audience.kind === "all" || (i.audience.kind === "hostsAnd" && i.audience.userId === c.user!.id)).map((i) => i.event)))
-          : allFrame;
-      }
-      if (!frame) continue;
-      if (c.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
-        onSlow(c);
-        continue;
-      }
-      writeFrame(c, frame);
-    }
+    delivery.frames(this.showId, { all, hosts, personal });
   }
 }
 
-/** The realtime fan-out of every room on this process. */
+/** Every room of this server. */
 export class RoomHub {
   private rooms = new Map<string, Room>();
+  private conns = new Map<string, Conn>();
   private timer: NodeJS.Timeout;
-  constructor(private hooks: { onConnectionsChanged(total: number): void }) {
-    this.timer = setInterval(() => this.tick(), TICK_MS);
+  private opts: Required<HubOptions>;
+
+  constructor(
+    private delivery: Delivery,
+    private hooks: { onConnectionsChanged(total: number): void },
+    opts: HubOptions = {},
+  ) {
+    this.opts = { tickMs: opts.tickMs ?? 100, chatRate: opts.chatRate ?? 150, historyFrames: opts.historyFrames ?? 600, now: opts.now ?? Date.now };
+    this.timer = setInterval(() => this.tick(), this.opts.tickMs);
     this.timer.unref();
   }
 
-  join(showId: string, conn: RoomConnection) {
+  private room(showId: string): Room {
     let room = this.rooms.get(showId);
-    if (!room) this.rooms.set(showId, (room = new Room(showId)));
-    room.conns.add(conn);
-    if (conn.isHost) room.hosts++;
-    room.countChanged();
-    this.hooks.onConnectionsChanged(this.totalConnections());
+    if (!room) this.rooms.set(showId, (room = new Room(showId, this.opts)));
+    return room;
   }
 
-  leave(showId: string, conn: RoomConnection) {
-    const room = this.rooms.get(showId);
-    if (!room || !room.conns.delete(conn)) return;
-    if (conn.isHost) room.hosts--;
-    if (room.conns.size === 0) {
-      room.flush(() => {});
-      this.rooms.delete(showId);
-    }
-    this.hooks.onConnectionsChanged(this.totalConnections());
+  join(conn: Conn) {
+    this.conns.set(conn.connId, conn);
+    this.room(conn.showId).add(conn);
+    this.hooks.onConnectionsChanged(this.conns.size);
+  }
+
+  leave(connId: string) {
+    const conn = this.conns.get(connId);
+    if (!conn) return;
+    this.conns.delete(connId);
+    const room = this.rooms.get(conn.showId);
+    if (room?.remove(connId) && room.conns.size === 0) room.emptySince = this.opts.now();
+    this.hooks.onConnectionsChanged(this.conns.size);
+  }
+
+  conn(connId: string): Conn | undefined {
+    return this.conns.get(connId);
+  }
+
+  /** The connections of one user in one room (to close them on a ban, say). */
+  connsOf(showId: string, userId: string): string[] {
+    return [...(this.rooms.get(showId)?.byUser.get(userId) ?? [])];
   }
 
   viewerCount(showId: string): number {
@@ -173,13 +321,26 @@ export class RoomHub {
   }
 
   totalConnections(): number {
-    let n = 0;
-    for (const r of this.rooms.values()) n += r.conns.size;
-    return n;
+    return this.conns.size;
+  }
+
+  /** The room's latest sequence number: a joiner's snapshot covers everything up to it. */
+  seq(showId: string): number {
+    return this.rooms.get(showId)?.seq ?? 0;
+  }
+
+  /** Frames numbered after `since`, or null when they are no longer kept (the client takes the snapshot). */
+  catchUp(showId: string, since: number): string[] | null {
+    return this.rooms.get(showId)?.catchUp(since) ?? (since === 0 ? [] : null);
   }
 
   broadcast(showId: string, event: ServerEvent, audience: Audience = { kind: "all" }) {
     this.rooms.get(showId)?.enqueue(event, audience);
+  }
+
+  /** A chat message: subject to the room's fair sample unless `priority` (hosts, moderators). */
+  chat(showId: string, event: ServerEvent, senderId: string, priority: boolean) {
+    this.rooms.get(showId)?.enqueueChat(event, senderId, priority);
   }
 
   /** Latest-value events (counts, stock, counters): only the last one of a tick is sent. */
@@ -187,20 +348,25 @@ export class RoomHub {
     this.rooms.get(showId)?.setLatest(key, event, audience);
   }
 
-  /** Direct reply to one connection, outside the tick (errors, pong). */
-  sendTo(conn: RoomConnection, events: ServerEvent[]) {
-    writeFrame(conn, encodeTextFrame(JSON.stringify(events)));
+  /** Direct reply to one connection, outside the tick (errors, pong, flash results). */
+  sendTo(connId: string, events: ServerEvent[]) {
+    this.delivery.reply(connId, JSON.stringify(events));
+  }
+
+  close(connId: string, code: number, reason: string) {
+    this.delivery.close(connId, code, reason);
   }
 
   tick() {
+    const now = this.opts.now();
     for (const room of this.rooms.values()) {
-      room.flush((c) => c.ws.close(RoomCloseCode.slowConsumer, "too slow to keep up"));
+      // Empty rooms keep numbering their events, so a viewer who comes back can catch up.
+      room.flush(this.delivery, now);
+      if (room.conns.size === 0 && now - room.emptySince > ROOM_KEEP_MS) this.rooms.delete(room.showId);
     }
   }
 
-  close() {
+  stop() {
     clearInterval(this.timer);
-    for (const room of this.rooms.values()) for (const c of room.conns) c.ws.close(RoomCloseCode.serverShutdown, "server shutting down");
-    this.rooms.clear();
   }
 }

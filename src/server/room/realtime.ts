@@ -1,7 +1,7 @@
-import type { Socket } from "node:net";
-import type { WebSocket } from "ws";
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
 import type { User } from "../../shared/contracts/accounts.ts";
-import { ClientMessage, MAX_CLIENT_FRAME_BYTES, RoomCloseCode, type ChatMessage, type ServerEvent } from "../../shared/contracts/room.ts";
+import { RoomCloseCode, type ChatMessage, type ServerEvent, type ValidClientMessage } from "../../shared/contracts/room.ts";
 import type { Question, Show, ShowCounters } from "../../shared/contracts/shows.ts";
 import type { ErrorCode } from "../../shared/contracts/errors.ts";
 import type { EventBus } from "../platform/bus.ts";
@@ -10,24 +10,27 @@ import type { Catalog } from "../catalog/service.ts";
 import type { Shows } from "../shows/service.ts";
 import type { Orders } from "../checkout/orders.ts";
 import type { FlashSales } from "../flash-sales/service.ts";
-import { RoomHub, type RoomConnection } from "./hub.ts";
+import { newId } from "../platform/ids.ts";
+import { RoomHub, type Conn, type HubOptions } from "./hub.ts";
+import type { Gateways } from "./gateways.ts";
 import type { RoomService } from "./service.ts";
+import type { Moderation } from "../moderation/service.ts";
 
-/** Flood control: chat 2 msg/s (burst 5), any message 20/s (burst 40). */
-const CHAT_RATE = 2;
-const CHAT_BURST = 5;
-const MSG_RATE = 20;
-const MSG_BURST = 40;
-/** A client that keeps flooding after being told is disconnected. */
-const MAX_REJECTED = 100;
 const LIKE_FLUSH_MS = 2000;
+const ROOM_PATH = /^\/api\/v1\/shows\/([A-Za-z0-9_-]{1,64})\/room(?:\?(.*))?$/;
 
 export interface Realtime {
   hub: RoomHub;
-  accept(ws: WebSocket, socket: Socket, showId: string, user: User | null): Promise<void>;
+  /** The HTTP upgrade of a room URL: who is it, which show, and the snapshot; then a gateway takes the socket. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Does this request path belong to the room? */
+  isRoomPath(url: string): boolean;
   counters(showId: string): Promise<ShowCounters>;
   likeTotal(showId: string): number | undefined;
+  /** Closes every room connection. */
   close(): Promise<void>;
+  /** Stops the gateway processes; after the HTTP server has closed. */
+  stop(): Promise<void>;
 }
 
 export function createRealtime(deps: {
@@ -37,11 +40,16 @@ export function createRealtime(deps: {
   catalog: Catalog;
   orders: Orders;
   flashSales: Pick<FlashSales, "forShow" | "attempt">;
+  gateways: Gateways;
+  moderation: Pick<Moderation, "load" | "canJoin" | "checkChat" | "isModerator">;
+  userForSession(token: string | undefined): Promise<User | null>;
   onConnectionsChanged(total: number): void;
   onChat(): void;
+  hub?: HubOptions;
   log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }): Realtime {
-  const hub = new RoomHub({ onConnectionsChanged: deps.onConnectionsChanged });
+  const gateways = deps.gateways;
+  const hub = new RoomHub(gateways.delivery, { onConnectionsChanged: deps.onConnectionsChanged }, deps.hub);
   /** Likes are aggregated in memory and written to the database every few seconds. */
   const likes = new Map<string, { total: number; unflushed: number }>();
 
@@ -98,47 +106,15 @@ export function createRealtime(deps: {
   }, 250);
   countersTimer.unref();
 
-  const sendError = (c: RoomConnection, code: ErrorCode, message?: string, retryAfterMs?: number, ref?: string) =>
-    hub.sendTo(c, [{ type: "error", code, message: message ?? defaultMessages[code], ...(retryAfterMs ? { retryAfterMs } : {}), ...(ref ? { ref } : {}) }]);
+  const sendError = (c: Conn, code: ErrorCode, message?: string, retryAfterMs?: number, ref?: string) =>
+    hub.sendTo(c.connId, [{ type: "error", code, message: message ?? defaultMessages[code], ...(retryAfterMs ? { retryAfterMs } : {}), ...(ref ? { ref } : {}) }]);
 
-  function refill(c: RoomConnection) {
-    const now = Date.now();
-    const dt = (now - c.lastRefill) / 1000;
-    c.lastRefill = now;
-    c.chatTokens = Math.min(CHAT_BURST, c.chatTokens + dt * CHAT_RATE);
-    c.msgTokens = Math.min(MSG_BURST, c.msgTokens + dt * MSG_RATE);
-  }
-
-  function reject(c: RoomConnection, code: ErrorCode, message?: string, retryAfterMs?: number) {
-    c.rejected++;
-    if (c.rejected > MAX_REJECTED) {
-      c.ws.close(RoomCloseCode.flooding, "flooding");
-      return;
-    }
-    sendError(c, code, message, retryAfterMs);
-  }
-
-  async function onMessage(c: RoomConnection, showId: string, raw: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) {
-    refill(c);
-    if (c.msgTokens < 1) return reject(c, "rate_limited", undefined, Math.ceil(1000 / MSG_RATE));
-    c.msgTokens -= 1;
-    const size = Array.isArray(raw) ? raw.reduce((s, b) => s + b.length, 0) : raw.byteLength;
-    if (isBinary || size > MAX_CLIENT_FRAME_BYTES) return reject(c, isBinary ? "validation_failed" : "payload_too_large", isBinary ? "Binary frames are not accepted." : undefined);
-    let json: unknown;
-    try {
-      json = JSON.parse(Buffer.isBuffer(raw) ? raw.toString("utf8") : Buffer.from(raw as ArrayBuffer).toString("utf8"));
-    } catch {
-      return reject(c, "malformed_json");
-    }
-    const parsed = ClientMessage.safeParse(json);
-    if (!parsed.success) {
-      const first = parsed.error.issues[0];
-      return reject(c, "validation_failed", first ? `${first.path.join(".") || "message"}: ${first.message}` : undefined);
-    }
-    const msg = parsed.data;
+  /** A validated message from a connection (flood control and validation happened at the edge). */
+  async function onMessage(c: Conn, msg: ValidClientMessage) {
+    const showId = c.showId;
     switch (msg.type) {
       case "ping":
-        return hub.sendTo(c, [{ type: "pong", at: msg.at }]);
+        return hub.sendTo(c.connId, [{ type: "pong", at: msg.at }]);
       case "like.send": {
         const s = await likeState(showId);
         s.total += msg.count;
@@ -150,13 +126,14 @@ export function createRealtime(deps: {
         if (!c.user) return sendError(c, "unauthenticated", "Sign in to buy.", undefined, msg.key);
         const r = await deps.flashSales.attempt(c.user, msg.saleId, msg.key);
         if (!r.ok) return sendError(c, r.code, r.message, undefined, msg.key);
-        return hub.sendTo(c, [{ type: "flash.result", result: r.result }]);
+        return hub.sendTo(c.connId, [{ type: "flash.result", result: r.result }]);
       }
       case "chat.send":
       case "question.ask": {
         if (!c.user) return sendError(c, "unauthenticated", "Sign in to chat.");
-        if (c.chatTokens < 1) return reject(c, "rate_limited", "You are sending messages too fast.", Math.ceil(1000 / CHAT_RATE));
-        c.chatTokens -= 1;
+        // Bans, mutes, slow mode and banned words (hosts and moderators pass).
+        const verdict = deps.moderation.checkChat(c.user, showId, msg.text);
+        if (!verdict.ok) return sendError(c, verdict.code, verdict.message, verdict.retryAfterMs, msg.clientMsgId);
         const r =
           msg.type === "chat.send"
             ? await deps.room.postChat(c.user, showId, msg.text, msg.clientMsgId)
@@ -167,6 +144,31 @@ export function createRealtime(deps: {
       }
     }
   }
+
+  /** Messages of one connection are handled one at a time, in order. */
+  const queues = new Map<string, Promise<void>>();
+  function handle(connId: string, msg: ValidClientMessage) {
+    const c = hub.conn(connId);
+    if (!c) return;
+    const next = (queues.get(connId) ?? Promise.resolve())
+      .then(() => onMessage(c, msg))
+      .catch((err) => {
+        deps.log.error({ err, showId: c.showId }, "room message failed");
+        sendError(c, "internal_error");
+      });
+    queues.set(connId, next);
+    void next.then(() => {
+      if (queues.get(connId) === next) queues.delete(connId);
+    });
+  }
+  gateways.connect({
+    message: handle,
+    left: (connId) => {
+      const c = hub.conn(connId);
+      hub.leave(connId);
+      if (c) void pushCounters(c.showId);
+    },
+  });
 
   /**
    * What every newcomer's snapshot shares (show, recent chat, questions), cached per show until an
@@ -189,7 +191,7 @@ export function createRealtime(deps: {
   };
   const invalidate = (showId?: string) => (showId ? shared.delete(showId) : shared.clear());
 
-  async function snapshot(showId: string, user: User | null, isHost: boolean): Promise<ServerEvent | null> {
+  async function snapshot(showId: string, user: User | null, isHost: boolean, resumed: boolean, seq: number): Promise<ServerEvent | null> {
     const state = await sharedState(showId);
     if (!state) return null;
     const { show, chat, questions } = state;
@@ -197,13 +199,15 @@ export function createRealtime(deps: {
     const visible = isHost ? questions : questions.filter((q) => q.status === "answered" || (q.status === "open" && q.author.id === user?.id));
     return {
       type: "room.snapshot",
+      seq,
+      resumed,
       showId,
       status: show.status,
       you: user ? { id: user.id, name: user.displayName, canChat: show.status !== "ended", isHost } : null,
       viewers: hub.viewerCount(showId),
       likes: s.total,
       showcased: show.products.find((p) => p.id === show.showcasedProductId) ?? null,
-      chat,
+      chat: resumed ? [] : chat,
       questions: visible,
       counters: isHost ? await counters(showId) : null,
       flashSales: deps.flashSales.forShow(showId),
@@ -217,7 +221,21 @@ export function createRealtime(deps: {
   deps.bus.subscribe("stock.changed", () => void invalidate());
 
   // Domain events → room frames. Everything here runs after the producing transaction committed.
-  deps.bus.subscribe("chat.posted", (e) => hub.broadcast(e.showId, { type: "chat.message", message: e.message, ...(e.clientMsgId ? { clientMsgId: e.clientMsgId } : {}) }));
+  /** users whose chat is never sampled out (hosts, staff, moderators), as of their latest join */
+  const priority = new Map<string, boolean>();
+  deps.bus.subscribe("chat.posted", (e) =>
+    hub.chat(e.showId, { type: "chat.message", message: e.message, ...(e.clientMsgId ? { clientMsgId: e.clientMsgId } : {}) }, e.message.author.id, e.message.author.role !== "viewer" || priority.get(e.message.author.id) === true),
+  );
+  // Moderation takes effect for every viewer at once.
+  deps.bus.subscribe("chat.deleted", (e) => {
+    invalidate(e.showId);
+    hub.broadcast(e.showId, { type: "chat.deleted", messageId: e.messageId });
+  });
+  deps.bus.subscribe("room.sanctioned", (e) => {
+    if (e.kind !== "ban") return;
+    for (const connId of hub.connsOf(e.showId, e.userId)) hub.close(connId, RoomCloseCode.banned, "banned from this room");
+  });
+  deps.bus.subscribe("room.settings_changed", (e) => hub.broadcastLatest(e.showId, "settings", { type: "room.settings", slowModeSeconds: e.settings.slowModeSeconds }));
   deps.bus.subscribe("question.updated", (e) => {
     const event: ServerEvent = { type: "question.updated", question: e.question, ...(e.clientMsgId ? { clientMsgId: e.clientMsgId } : {}) };
     hub.broadcast(e.showId, event, e.question.status === "answered" ? { kind: "all" } : { kind: "hostsAnd", userId: e.question.author.id });
@@ -250,51 +268,64 @@ export function createRealtime(deps: {
     hub.broadcastLatest(e.showId, "showcased", { type: "product.showcased", product: null });
   });
 
+  async function admit(req: IncomingMessage, socket: Duplex, head: Buffer, showId: string, since: number | null) {
+    const user = await deps.userForSession(sessionCookie(req.headers.cookie));
+    // A plain viewer account can never host a show, so only other roles need the check.
+    const isHost = user && user.role !== "viewer" ? (await deps.shows.authorizeHost(user, showId)).ok : false;
+    const known = await deps.moderation.load(showId);
+    if (known && user && !deps.moderation.canJoin(user.id, showId)) {
+      return gateways.admit({ req, socket, head }, { connId: newId("con"), showId, userId: user.id, isHost: false }, [], { code: RoomCloseCode.banned, reason: "banned from this room" });
+    }
+    if (user) priority.set(user.id, isHost || (await deps.moderation.isModerator(user, showId)));
+    // Resume from `since` when the frames after it are still kept; otherwise a full snapshot, read no
+    // earlier than the room's current number, so the frames after that number complete it.
+    const resumed = since !== null && hub.catchUp(showId, since) !== null;
+    const from = resumed ? since! : hub.seq(showId);
+    const snap = await snapshot(showId, user, isHost, resumed, from);
+    const connId = newId("con");
+    const info = { connId, showId, userId: user?.id ?? null, isHost };
+    if (!snap) return gateways.admit({ req, socket, head }, info, [], { code: RoomCloseCode.showNotFound, reason: "no such show" });
+    // Nothing awaits between here and the hand-over, so no frame of this room can slip between the
+    // snapshot (with the frames numbered after it) and the room's next frame.
+    const initial = [JSON.stringify([snap]), ...(hub.catchUp(showId, from) ?? [])];
+    const conn: Conn = { connId, showId, user, isHost };
+    hub.join(conn);
+    gateways.admit({ req, socket, head }, info, initial);
+    void pushCounters(showId);
+  }
+
   return {
     hub,
-    async accept(ws, socket, showId, user) {
-      // Buffer what arrives while the snapshot is being built; handle messages one at a time per
-      // connection so one sender's messages keep their order.
-      let conn: RoomConnection | null = null;
-      let queue: Promise<void> = Promise.resolve();
-      const early: [Buffer, boolean][] = [];
-      const handle = (raw: Buffer, isBinary: boolean) => {
-        const c = conn!;
-        queue = queue
-          .then(() => onMessage(c, showId, raw, isBinary))
-          .catch((err) => {
-            deps.log.error({ err, showId }, "room message failed");
-            sendError(c, "internal_error");
-          });
-      };
-      ws.on("message", (raw, isBinary) => (conn ? handle(raw as Buffer, isBinary) : early.push([raw as Buffer, isBinary])));
-      ws.on("close", () => {
-        if (!conn) return;
-        hub.leave(showId, conn);
-        void pushCounters(showId).catch(() => {});
+    isRoomPath: (url) => ROOM_PATH.test(url),
+    upgrade(req, socket, head) {
+      const m = ROOM_PATH.exec(req.url ?? "");
+      if (!m) return void socket.destroy();
+      const showId = m[1]!;
+      const since = Number(new URLSearchParams(m[2] ?? "").get("since") ?? NaN);
+      socket.on("error", () => socket.destroy());
+      admit(req, socket, head, showId, Number.isInteger(since) && since >= 0 ? since : null).catch((err) => {
+        deps.log.error({ err, showId }, "room join failed");
+        socket.destroy();
       });
-
-      // A plain viewer account can never host a show, so only other roles need the check.
-      const isHost = user && user.role !== "viewer" ? (await deps.shows.authorizeHost(user, showId)).ok : false;
-      const snap = await snapshot(showId, user, isHost);
-      if (!snap) {
-        ws.close(RoomCloseCode.showNotFound, "no such show");
-        return;
-      }
-      if (ws.readyState !== ws.OPEN) return; // left while we were preparing
-      conn = { ws, socket, user, isHost, chatTokens: CHAT_BURST, msgTokens: MSG_BURST, lastRefill: Date.now(), rejected: 0 };
-      hub.sendTo(conn, [snap]);
-      hub.join(showId, conn);
-      for (const [raw, isBinary] of early) handle(raw, isBinary);
-      void pushCounters(showId).catch(() => {});
     },
     counters,
     likeTotal: (showId) => likes.get(showId)?.total,
     async close() {
       clearInterval(likeTimer);
       clearInterval(countersTimer);
-      hub.close();
+      hub.stop();
+      await gateways.close();
       await flushLikes();
     },
+    stop: () => gateways.stop(),
   };
+}
+
+function sessionCookie(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim() === "vetrina_session") return decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return undefined;
 }

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { Id } from "../../shared/contracts/common.ts";
 import { AnswerBody, Question, QuestionStatus } from "../../shared/contracts/shows.ts";
 import type { Http } from "../platform/http.ts";
-import { unwrap } from "../platform/errors.ts";
+import { AppError, unwrap } from "../platform/errors.ts";
 import { requireUser } from "../accounts/guard.ts";
 import type { Shows } from "../shows/service.ts";
 import type { Realtime } from "./realtime.ts";
@@ -14,12 +14,10 @@ const QuestionParams = z.object({ showId: Id, questionId: Id });
 export function roomRoutes(app: Http, deps: { realtime: Realtime; room: RoomService; shows: Shows }) {
   const { realtime, room, shows } = deps;
 
-  app.get("/api/v1/shows/:showId/room", { websocket: true, schema: { params: ShowParams, tags: ["room"], description: "The show's room (WebSocket). See docs/room-protocol.md." } }, (socket, req) => {
-    const { showId } = req.params as { showId: string };
-    realtime.accept(socket, req.raw.socket, showId, req.user).catch((err) => {
-      req.log.error({ err }, "room join failed");
-      socket.close(1011, "internal error");
-    });
+  // The room itself is a WebSocket (see docs/room-protocol.md); its upgrade never reaches Fastify.
+  // A plain GET gets a clear error instead of a 404.
+  app.get("/api/v1/shows/:showId/room", { schema: { params: ShowParams, tags: ["room"], description: "The show's room: open it as a WebSocket. See docs/room-protocol.md." } }, async () => {
+    throw new AppError("validation_failed", "Open this URL as a WebSocket (Upgrade: websocket).");
   });
 
   app.get(

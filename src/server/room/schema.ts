@@ -7,6 +7,9 @@ export interface RoomTables {
     author_role: "viewer" | "host" | "merchant" | "admin";
     text: string;
     created_at: number;
+    /** set by a moderator's delete (moderation domain); the row stays for the record */
+    deleted_at: number | null;
+    deleted_by: string | null;
   };
   questions: {
     id: string;

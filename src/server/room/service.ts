@@ -82,7 +82,7 @@ export function createRoomService(deps: {
     },
 
     async recentChat(showId, limit) {
-      const rows = await db.selectFrom("chat_messages").selectAll().where("show_id", "=", showId).orderBy("created_at", "desc").orderBy("id", "desc").limit(limit).execute();
+      const rows = await db.selectFrom("chat_messages").selectAll().where("show_id", "=", showId).where("deleted_at", "is", null).orderBy("created_at", "desc").orderBy("id", "desc").limit(limit).execute();
       return rows.reverse().map((r) => ({ id: r.id, author: { id: r.user_id, name: r.author_name, role: r.author_role }, text: r.text, at: iso(r.created_at) }));
     },
 

@@ -31,6 +31,10 @@ export const errorCatalogue = {
   unsupported_media_type: 415,
   rate_limited: 429,
   internal_error: 500,
+  banned: 403,
+  muted: 403,
+  slow_mode: 429,
+  message_blocked: 422,
 } as const;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -23,6 +23,8 @@ export const ClientMessage = z.discriminatedUnion("type", [
   z.object({ type: z.literal("flash.buy"), saleId: Id, key: z.string().min(8).max(100).regex(/^[A-Za-z0-9_.:-]+$/) }),
 ]);
 export type ClientMessage = z.input<typeof ClientMessage>;
+/** A client message once validated (defaults applied). */
+export type ValidClientMessage = z.output<typeof ClientMessage>;
 
 /* ---------- server → client ---------- */
 export const ChatAuthor = z.object({ id: Id, name: z.string(), role: z.enum(["viewer", "host", "merchant", "admin"]) });
@@ -44,8 +46,18 @@ export const HostOrder = z.object({
 });
 
 export const ServerEvent = z.discriminatedUnion("type", [
+  /**
+   * First event of every tick's frame: the server instant (epoch ms) and, when the frame carries the
+   * room's numbered events (anything but latest values), the room's sequence number. A client keeps
+   * the highest `seq` it saw and reconnects with `?since=<seq>` to get what it missed.
+   */
+  z.object({ type: z.literal("frame"), seq: z.number().int().positive().optional(), ts: z.number() }),
   z.object({
     type: z.literal("room.snapshot"),
+    /** the room's sequence number this snapshot covers */
+    seq: z.number().int().nonnegative(),
+    /** true when the client asked to resume (`since`) and the frames it missed follow this one: `chat` is then empty */
+    resumed: z.boolean(),
     showId: Id,
     status: ShowStatus,
     you: z.object({ id: Id, name: z.string(), canChat: z.boolean(), isHost: z.boolean() }).nullable(),
@@ -61,6 +73,12 @@ export const ServerEvent = z.discriminatedUnion("type", [
   }),
   z.object({ type: z.literal("chat.message"), message: ChatMessage, clientMsgId: z.string().optional() }),
   z.object({ type: z.literal("likes.updated"), total: z.number().int() }),
+  /** a host or moderator removed a chat message */
+  z.object({ type: z.literal("chat.deleted"), messageId: Id }),
+  /** the room's chat rules changed (slow mode: seconds between one person's messages, 0 = off) */
+  z.object({ type: z.literal("room.settings"), slowModeSeconds: z.number().int() }),
+  /** chat runs faster than the room shows: everyone sees a fair sample (own, hosts' and moderators' messages always) */
+  z.object({ type: z.literal("chat.sampling"), active: z.boolean(), receivedPerSecond: z.number().int(), shownPerSecond: z.number().int() }),
   z.object({ type: z.literal("viewers.updated"), count: z.number().int() }),
   z.object({ type: z.literal("product.showcased"), product: Product.nullable() }),
   z.object({ type: z.literal("order.note"), note: OrderNote }),
@@ -86,6 +104,8 @@ export const ServerFrame = z.array(ServerEvent);
 export const RoomCloseCode = {
   showNotFound: 4404,
   slowConsumer: 4008,
+  /** banned from this show's room by its host or a moderator */
+  banned: 4403,
   flooding: 4029,
   serverShutdown: 1001,
 } as const;

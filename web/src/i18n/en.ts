@@ -425,6 +425,10 @@ export const en = {
     internal_error: "Something went wrong on our side. Please try again.",
     network: "Can't reach the server. Check your connection and try again.",
     bad_response: "The server sent an unexpected answer.",
+    banned: "You have been removed from this room.",
+    muted: "You are muted in this room for now.",
+    slow_mode: "Slow mode is on: wait a moment before your next message.",
+    message_blocked: "Your message contains words this room does not allow.",
   } satisfies Record<ApiErrorCode, string>,
 };
 

@@ -422,5 +422,9 @@ export const it: Messages = {
     internal_error: "Qualcosa è andato storto da parte nostra. Riprova.",
     network: "Impossibile raggiungere il server. Controlla la connessione e riprova.",
     bad_response: "Il server ha inviato una risposta inattesa.",
+    banned: "Sei stato allontanato da questa stanza.",
+    muted: "Per ora non puoi scrivere in questa stanza.",
+    slow_mode: "Modalità lenta attiva: aspetta un momento prima del prossimo messaggio.",
+    message_blocked: "Il tuo messaggio contiene parole non ammesse in questa stanza.",
   },
 };

@@ -35,6 +35,9 @@ export class RoomSocket {
     private readonly handlers: RoomSocketHandlers,
   ) {}
 
+  /** the highest room sequence number received: a reconnect resumes after it */
+  private lastSeq = 0;
+
   start(): void {
     this.stopped = false;
     window.addEventListener("online", this.onOnline);
@@ -71,7 +74,9 @@ export class RoomSocket {
     this.handlers.onState(this.attempt === 0 ? "connecting" : "reconnecting");
     let ws: WebSocket;
     try {
-      ws = new WebSocket(this.url);
+      // After a drop, ask for what was missed: the server replays the frames after `since` when it
+      // still has them, or sends a full snapshot.
+      ws = new WebSocket(this.lastSeq > 0 ? `${this.url}${this.url.includes("?") ? "&" : "?"}since=${this.lastSeq}` : this.url);
     } catch {
       this.scheduleReconnect();
       return;
@@ -97,7 +102,12 @@ export class RoomSocket {
         return;
       }
       // A snapshot means the server accepted us: the next drop starts the backoff from scratch.
-      if (frame.data.some((e) => e.type === "room.snapshot")) this.attempt = 0;
+      for (const e of frame.data) {
+        if (e.type === "room.snapshot") {
+          this.attempt = 0;
+          this.lastSeq = e.seq;
+        } else if (e.type === "frame" && e.seq !== undefined) this.lastSeq = Math.max(this.lastSeq, e.seq);
+      }
       this.handlers.onEvents(frame.data);
     };
     ws.onclose = (ev) => {

@@ -42,6 +42,8 @@ export interface RoomState {
   flashSales: Record<string, FlashSale>;
   /** answers to this connection's flash.buy attempts, by attempt key */
   flashResults: Record<string, FlashAttemptResult>;
+  /** set while the room shows a sample of a chat running faster than anyone can read */
+  chatSampling: { received: number; shown: number } | null;
 }
 
 const CHAT_KEEP = 100;
@@ -72,6 +74,7 @@ const initial: RoomState = {
   likeBursts: 0,
   flashSales: {},
   flashResults: {},
+  chatSampling: null,
 };
 
 let seq = 0;
@@ -97,7 +100,8 @@ function apply(s: RoomState, e: ServerEvent): RoomState {
         viewers: e.viewers,
         likes: Math.max(e.likes, s.ready ? s.likes : 0),
         showcased: e.showcased,
-        chat: e.chat.slice(-CHAT_KEEP),
+        // Resumed: the frames we missed follow, so the chat we have stays.
+        chat: e.resumed ? s.chat.filter((c) => !c.pending) : e.chat.slice(-CHAT_KEEP),
         questions: e.questions,
         counters: e.counters,
         flashSales: Object.fromEntries(e.flashSales.map((f) => [f.id, f])),
@@ -127,7 +131,13 @@ function apply(s: RoomState, e: ServerEvent): RoomState {
     case "order.received":
       return s.orders.some((o) => o.orderId === e.order.orderId) ? s : { ...s, orders: [e.order, ...s.orders].slice(0, ORDERS_KEEP) };
     case "pong":
+    case "frame":
+    case "room.settings":
       return s;
+    case "chat.deleted":
+      return { ...s, chat: s.chat.filter((c) => c.id !== e.messageId) };
+    case "chat.sampling":
+      return { ...s, chatSampling: e.active ? { received: e.receivedPerSecond, shown: e.shownPerSecond } : null };
     case "flash.state":
       return { ...s, flashSales: { ...s.flashSales, [e.sale.id]: e.sale } };
     case "flash.result":

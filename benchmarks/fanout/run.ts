@@ -1,0 +1,534 @@
+/**
+ * npm run bench:fanout — realtime fan-out of one show's room, Vetrina against a plain Socket.IO 4
+ * server (socketio-server.ts: `io.to(room).emit(…)` per chat message and per like), in one invocation.
+ *
+ * Each run starts its server and its load generators (loadgen.ts) as separate processes, opens N
+ * viewer connections to ONE room (from several 127.0.0.x addresses, ≤ FANOUT_PER_LOADGEN sockets per
+ * load-generator process), waits until every connection is in, measures the server's memory with N
+ * idle connections, then drives chat (and likes) and, after a warm-up, measures for FANOUT_SECONDS:
+ *   - delivered chat events/s: chat events received, summed over every viewer;
+ *   - p50/p99 latency: the receiver's clock minus the server timestamp the event carries (`ts` when
+ *     the event or the frame header has one, else Vetrina's `at`), every chat event of FANOUT_PROBES
+ *     probe viewers; also "since posted", from the message's `at`, which includes Vetrina's tick;
+ *   - server CPU seconds: utime+stime from /proc over the server process and ALL its descendants
+ *     (Vetrina's room gateways and HLS packager, Socket.IO's cluster workers);
+ *   - delivered events per server CPU-second (the headline ratio), unintended disconnects;
+ *   - memory per idle connection: RSS of those processes with N idle connections minus before, ÷ N.
+ *
+ * Workloads:
+ *   comparison  100 chat messages/s room-wide (100 senders at 1/s: Vetrina allows 2/s per user), for
+ *               each N of FANOUT_SIZES, on both servers.
+ *   festival    FANOUT_FESTIVAL_N viewers, 1,000 chat messages/s (1,000 senders at 1/s) and 10,000
+ *               likes/s (1,000 viewers sending `like.send` count 10 once a second); Vetrina only unless
+ *               FANOUT_FESTIVAL_SOCKETIO=1. Vetrina samples chat in big rooms, so fewer than 1,000/s
+ *               reach each viewer: reported as is. Disconnects must be 0 (the exit code says so).
+ * Tables are printed and appended to benchmarks/RESULTS.md. Exit code 1 when a Vetrina run failed or
+ * had disconnects.
+ *
+ * Options (env):
+ *   FANOUT_SIZES                 comparison room sizes, comma list (default "1000,5000,20000")
+ *   FANOUT_SECONDS               measured seconds per run (default 20)
+ *   FANOUT_WARMUP                seconds of traffic before the measurement starts (default 5)
+ *   FANOUT_COMPARISON            "0" skips the comparison workload (default on)
+ *   FANOUT_FESTIVAL              "0" skips the festival workload (default on, Vetrina only)
+ *   FANOUT_FESTIVAL_N            festival room size (default 50000)
+ *   FANOUT_FESTIVAL_SOCKETIO     "1" also runs the festival against Socket.IO (default off)
+ *   FANOUT_SERVERS               which servers, comma list of vetrina,socketio (default both)
+ *   FANOUT_ROOM_GATEWAYS         ROOM_GATEWAYS given to Vetrina in the comparison (default "auto")
+ *   FANOUT_FESTIVAL_GATEWAYS     ROOM_GATEWAYS given to Vetrina in the festival (default "4")
+ *   FANOUT_SOCKETIO_WORKERS      Socket.IO processes (default "auto": 1, or as many cluster workers as
+ *                                the open-file limit needs for N, ~19,000 connections each)
+ *   FANOUT_PROBES                latency probe viewers, spread over the room (default 200; N = all):
+ *                                only probes parse frames; each records every chat event it gets
+ *   FANOUT_PER_LOADGEN           sockets per load-generator process (default 12500)
+ *   FANOUT_PER_ADDRESS           sockets per 127.0.0.x source address (default 5000)
+ *   FANOUT_CONNECT_CONCURRENCY   handshakes in flight per load generator while joining (default 200)
+ *   LOADGEN_NODE_ARGS, SERVER_NODE_ARGS   extra node flags for the load generators / the Vetrina server
+ */
+import { fork, spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { io as ioClient } from "socket.io-client";
+import { ApiClient } from "../../test/support/client.ts";
+import { freePort } from "../../test/support/harness.ts";
+import { spawnServer, killHard, stopGracefully } from "../../test/support/child-server.ts";
+import { openDatabase } from "../../src/server/platform/db.ts";
+import { resolveFfmpeg } from "../../src/server/media/ffmpeg.ts";
+import { testPatternArgs } from "../../src/server/media/test-pattern.ts";
+import { seedBuyers } from "../flash-sale/seed-buyers.ts";
+import { machineDescription, appendResults } from "../support/report.ts";
+import { LatencyHistogram } from "./histogram.ts";
+import { cpuBetween, sampleCpu, treeRssBytes } from "./proc.ts";
+import type { ConnectedReport, FanoutJob, FanoutReport, ToLoadgen } from "./loadgen.ts";
+
+const env = process.env;
+const SIZES = (env.FANOUT_SIZES ?? "1000,5000,20000").split(",").map((s) => Number(s.trim())).filter((n) => n > 0);
+const SECONDS = Number(env.FANOUT_SECONDS ?? 20);
+const WARMUP = Number(env.FANOUT_WARMUP ?? 5);
+const COMPARISON = env.FANOUT_COMPARISON !== "0";
+const FESTIVAL = env.FANOUT_FESTIVAL !== "0";
+const FESTIVAL_N = Number(env.FANOUT_FESTIVAL_N ?? 50_000);
+const FESTIVAL_SOCKETIO = env.FANOUT_FESTIVAL_SOCKETIO === "1";
+const SERVERS = (env.FANOUT_SERVERS ?? "vetrina,socketio").split(",").map((s) => s.trim());
+const ROOM_GATEWAYS = env.FANOUT_ROOM_GATEWAYS ?? "auto";
+const FESTIVAL_GATEWAYS = env.FANOUT_FESTIVAL_GATEWAYS ?? "4";
+const SOCKETIO_WORKERS = env.FANOUT_SOCKETIO_WORKERS ?? "auto";
+const PROBES = Number(env.FANOUT_PROBES ?? 200);
+const PER_LOADGEN = Number(env.FANOUT_PER_LOADGEN ?? 12_500);
+const PER_ADDRESS = Number(env.FANOUT_PER_ADDRESS ?? 5_000);
+const CONNECT_CONCURRENCY = Number(env.FANOUT_CONNECT_CONCURRENCY ?? 200);
+const here = import.meta.dirname;
+
+type ServerKind = "vetrina" | "socketio";
+const NAMES: Record<ServerKind, string> = { vetrina: "Vetrina", socketio: "Socket.IO" };
+
+interface Workload {
+  name: "comparison" | "festival";
+  chatPerSec: number;
+  senders: number;
+  likers: number;
+  likeCount: number;
+  likesPerLikerPerSec: number;
+}
+const COMPARISON_LOAD: Workload = { name: "comparison", chatPerSec: 100, senders: 100, likers: 0, likeCount: 10, likesPerLikerPerSec: 1 };
+const FESTIVAL_LOAD: Workload = { name: "festival", chatPerSec: 1000, senders: 1000, likers: 1000, likeCount: 10, likesPerLikerPerSec: 1 };
+
+const children: ChildProcess[] = [];
+process.on("exit", () => children.forEach((c) => c.exitCode === null && c.signalCode === null && c.kill("SIGKILL")));
+process.on("SIGINT", () => process.exit(130));
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleepUntil = async (t: number) => {
+  while (Date.now() < t) await sleep(Math.min(50, Math.max(1, t - Date.now())));
+};
+
+/** The open-file limit every process here inherits (soft; nothing is raised). */
+function openFileLimit(): number {
+  const m = /Max open files\s+(\d+)/.exec(fs.readFileSync("/proc/self/limits", "utf8"));
+  return m ? Number(m[1]) : 20_000;
+}
+
+/** Source/destination addresses: 127.0.0.10 upward, a fresh one for every block of sockets. */
+let addressCounter = 0;
+function nextAddress(): string {
+  const k = addressCounter++;
+  return `127.0.${Math.floor(k / 240)}.${10 + (k % 240)}`;
+}
+
+/* ---------------- servers ---------------- */
+
+interface ServerHandle {
+  kind: ServerKind;
+  pid: number;
+  port: number;
+  roomPath: string;
+  tokens: string[];
+  /** how it ran: gateways or workers */
+  processes: string;
+  stop(): Promise<void>;
+}
+
+async function startVetrina(n: number, gateways: string): Promise<ServerHandle> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "vetrina-fanout-"));
+  const serverEnv: Record<string, string> = {
+    PORT: String(await freePort()),
+    RTMP_PORT: String(await freePort()),
+    DATA_DIR: dataDir,
+    DEMO_DATA: "true",
+    LOG_LEVEL: "error",
+    HOST: "0.0.0.0",
+    ROOM_GATEWAYS: gateways,
+  };
+  const server = await spawnServer(serverEnv);
+  children.push(server.child);
+  const host = new ApiClient(server.baseUrl);
+  await host.auth.signIn("host@vetrina.test", "vetrina-demo");
+  const show = (await host.shows.mine()).body.items[0]!;
+  const key = (await host.shows.studio(show.id)).body.streamKey;
+  // A live show needs a publisher: the test pattern, small, as the flash-sale bench does.
+  const pusher = spawn(resolveFfmpeg(), testPatternArgs({ url: `rtmp://127.0.0.1:${serverEnv.RTMP_PORT}/live/${key}`, width: 320, height: 180, fps: 15, preset: "ultrafast" }), { stdio: "ignore" });
+  children.push(pusher);
+  const deadline = Date.now() + 60_000;
+  while ((await host.shows.get(show.id)).body.status !== "live") {
+    if (Date.now() > deadline) throw new Error("the show did not go live within 60 s");
+    await sleep(200);
+  }
+  const db = openDatabase({ kind: "sqlite", file: path.join(dataDir, "vetrina.db") });
+  const tokens = await seedBuyers(db.db, n, "fan");
+  await db.close();
+  return {
+    kind: "vetrina",
+    pid: server.child.pid!,
+    port: Number(serverEnv.PORT),
+    roomPath: `/api/v1/shows/${show.id}/room`,
+    tokens,
+    processes: `ROOM_GATEWAYS=${gateways}`,
+    async stop() {
+      pusher.kill("SIGKILL");
+      await stopGracefully(server.child);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function startSocketIo(n: number, workersOption: string): Promise<ServerHandle> {
+  // "auto": one process, the usual setup, unless N would not fit under one process's open-file limit.
+  const perProcess = openFileLimit() - 1000;
+  const workers = workersOption === "auto" ? Math.max(1, Math.ceil(n / perProcess)) : Math.max(1, Number(workersOption));
+  const port = await freePort();
+  const child = fork(path.join(here, "socketio-server.ts"), {
+    execArgv: ["--import", "tsx"],
+    env: { ...process.env, PORT: String(port), SOCKETIO_WORKERS: String(workers) },
+    stdio: "inherit",
+  });
+  children.push(child);
+  await new Promise<void>((resolve, reject) => {
+    child.once("message", () => resolve());
+    child.once("exit", (code) => reject(new Error(`socket.io server exited ${code}`)));
+  });
+  return {
+    kind: "socketio",
+    pid: child.pid!,
+    port,
+    roomPath: "",
+    tokens: [],
+    processes: workers === 1 ? "1 process" : `${workers} cluster workers`,
+    async stop() {
+      await stopGracefully(child);
+    },
+  };
+}
+
+/* ---------------- load generators ---------------- */
+
+class Loadgen {
+  readonly child: ChildProcess;
+  private waiters = new Map<string, { resolve: (m: unknown) => void; reject: (e: Error) => void }>();
+  constructor() {
+    const extra = env.LOADGEN_NODE_ARGS ? env.LOADGEN_NODE_ARGS.split(" ") : [];
+    this.child = fork(path.join(here, "loadgen.ts"), { execArgv: [...extra, "--import", "tsx"], stdio: "inherit" });
+    children.push(this.child);
+    this.child.on("message", (m: { kind: string }) => {
+      const w = this.waiters.get(m.kind);
+      this.waiters.delete(m.kind);
+      w?.resolve(m);
+    });
+    this.child.on("exit", (code, signal) => {
+      for (const w of this.waiters.values()) w.reject(new Error(`load generator exited (${code ?? signal})`));
+      this.waiters.clear();
+    });
+  }
+  ask<T>(message: ToLoadgen, answer: string): Promise<T> {
+    const p = new Promise<T>((resolve, reject) => this.waiters.set(answer, { resolve: resolve as (m: unknown) => void, reject }));
+    this.child.send(message);
+    return p;
+  }
+  send(message: ToLoadgen) {
+    this.child.send(message);
+  }
+}
+
+/* ---------------- one measurement ---------------- */
+
+interface Result {
+  server: ServerKind;
+  workload: Workload["name"];
+  n: number;
+  processes: string;
+  connected: number;
+  failures: Record<string, number>;
+  chatSentPerSec: number;
+  deliveredPerSec: number;
+  /** delivered ÷ (sent × connected viewers) */
+  delivery: number;
+  perViewerPerSec: number;
+  p50: number;
+  p99: number;
+  /** from the instant the message was posted (`at`), which a frame's `ts` leaves out */
+  p50Posted: number;
+  p99Posted: number;
+  latencySamples: number;
+  lateSends: number;
+  cpuSeconds: number;
+  cpuByCommand: string;
+  eventsPerCpuSecond: number;
+  disconnects: number;
+  closeCodes: Record<string, number>;
+  sendErrors: Record<string, number>;
+  memKiBPerConn: number;
+  likesSentPerSec: number;
+  likeUpdatesPerViewerPerSec: number;
+  /** the worst probe: share of all like taps sent that its updates accounted for */
+  likesAccounted: number | null;
+  loadgenCpuSeconds: number;
+  loadgenLoopDelayMaxMs: number;
+  witness?: string;
+  error?: string;
+}
+
+function merge(into: Record<string, number>, from: Record<string, number>) {
+  for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
+}
+
+async function measure(server: ServerHandle, n: number, w: Workload): Promise<Result> {
+  await sleep(1000);
+  const rssBefore = treeRssBytes(server.pid);
+
+  // Split N over load generators and each generator's sockets over fresh addresses.
+  const gens: { gen: Loadgen; job: FanoutJob }[] = [];
+  const count = Math.max(1, Math.ceil(n / PER_LOADGEN));
+  const senders = Math.min(w.senders, n);
+  const likers = Math.min(w.likers, n);
+  const chatPerSenderPerSec = w.chatPerSec / senders;
+  if (chatPerSenderPerSec > 2) console.warn(`  ! ${chatPerSenderPerSec.toFixed(1)} chat/s per sender exceeds Vetrina's 2/s per user: it will refuse some`);
+  for (let k = 0, first = 0; k < count; k++) {
+    const size = Math.floor(n / count) + (k < n % count ? 1 : 0);
+    const addresses = Array.from({ length: Math.ceil(size / PER_ADDRESS) }, nextAddress);
+    const job: FanoutJob = {
+      protocol: server.kind,
+      port: server.port,
+      roomPath: server.roomPath,
+      tokens: server.tokens.slice(first, first + size),
+      first,
+      count: size,
+      total: n,
+      addresses,
+      perAddress: PER_ADDRESS,
+      senders,
+      chatPerSenderPerSec,
+      likers,
+      likeCount: w.likeCount,
+      likesPerLikerPerSec: w.likesPerLikerPerSec,
+      probes: Math.min(PROBES, n),
+      connectConcurrency: CONNECT_CONCURRENCY,
+    };
+    gens.push({ gen: new Loadgen(), job });
+    first += size;
+  }
+  try {
+    const joinStart = Date.now();
+    const joined = await Promise.all(gens.map(({ gen, job }) => gen.ask<ConnectedReport>({ kind: "job", job }, "connected")));
+    const connected = joined.reduce((s, r) => s + r.connected, 0);
+    const failures: Record<string, number> = {};
+    for (const r of joined) merge(failures, r.failures);
+    console.log(`  ${connected.toLocaleString("en")}/${n.toLocaleString("en")} viewers in the room after ${((Date.now() - joinStart) / 1000).toFixed(1)} s${Object.keys(failures).length ? `; failed: ${JSON.stringify(failures)}` : ""}`);
+
+    await sleep(3000); // idle: let joins settle
+    const rssIdle = treeRssBytes(server.pid);
+
+    // A real socket.io-client beside the load generators: checks their hand-rolled protocol.
+    let witnessChat = 0;
+    let witnessLikes = 0;
+    let windowStart = Infinity;
+    let windowEnd = -Infinity;
+    const inWindow = () => Date.now() >= windowStart && Date.now() < windowEnd;
+    const witness =
+      server.kind === "socketio"
+        ? ioClient(`http://127.0.0.1:${server.port}`, { transports: ["websocket"], forceNew: true, reconnection: false, auth: { name: "witness" } })
+        : null;
+    witness?.on("chat.message", () => inWindow() && witnessChat++);
+    witness?.on("like", () => inWindow() && witnessLikes++);
+    if (witness) await new Promise<void>((resolve) => witness.once("connect", () => resolve()));
+
+    const sendAt = Date.now() + 500;
+    windowStart = sendAt + WARMUP * 1000;
+    windowEnd = windowStart + SECONDS * 1000;
+    for (const { gen } of gens) gen.send({ kind: "start", sendAt, windowStart, windowEnd });
+    await sleepUntil(windowStart);
+    const cpu0 = sampleCpu(server.pid);
+    await sleepUntil(windowEnd);
+    const cpu1 = sampleCpu(server.pid);
+    const rssLoaded = treeRssBytes(server.pid);
+    await sleep(2500); // senders stopped at windowEnd; let the last updates arrive for the likes check
+    witness?.close();
+
+    const reports = await Promise.all(gens.map(({ gen }) => gen.ask<FanoutReport>({ kind: "report" }, "report")));
+    const hist = new LatencyHistogram();
+    const histPosted = new LatencyHistogram();
+    let lateSends = 0;
+    const closeCodes: Record<string, number> = {};
+    const sendErrors: Record<string, number> = {};
+    let delivered = 0, likeUpdates = 0, chatSent = 0, likeMessages = 0, likesSentTotal = 0, disconnects = 0, loadgenCpu = 0, loopMax = 0;
+    const probeLikes: number[] = [];
+    for (const r of reports) {
+      hist.merge(r.latency);
+      histPosted.merge(r.latencyPosted);
+      lateSends += r.lateSends;
+      merge(closeCodes, r.closeCodes);
+      merge(sendErrors, r.sendErrors);
+      delivered += r.chatDelivered;
+      likeUpdates += r.likeUpdates;
+      chatSent += r.chatSent;
+      likeMessages += r.likeMessagesSent;
+      likesSentTotal += r.likesSentTotal;
+      disconnects += r.disconnects;
+      loadgenCpu += r.cpuSeconds;
+      loopMax = Math.max(loopMax, r.loopDelayMaxMs || 0);
+      probeLikes.push(...r.probeLikes);
+    }
+    const cpu = cpuBetween(cpu0, cpu1);
+    const perSec = (x: number) => x / SECONDS;
+    const result: Result = {
+      server: server.kind,
+      workload: w.name,
+      n,
+      processes: server.processes,
+      connected,
+      failures,
+      chatSentPerSec: perSec(chatSent),
+      deliveredPerSec: perSec(delivered),
+      delivery: chatSent && connected ? delivered / (chatSent * connected) : NaN,
+      perViewerPerSec: connected ? perSec(delivered) / connected : NaN,
+      p50: hist.percentile(0.5),
+      p99: hist.percentile(0.99),
+      p50Posted: histPosted.percentile(0.5),
+      p99Posted: histPosted.percentile(0.99),
+      latencySamples: hist.total,
+      lateSends,
+      cpuSeconds: cpu.total,
+      cpuByCommand: [...cpu.byCommand].map(([comm, e]) => `${comm}×${e.processes} ${e.seconds.toFixed(2)} s`).join(", "),
+      eventsPerCpuSecond: cpu.total > 0 ? delivered / cpu.total : NaN,
+      disconnects,
+      closeCodes,
+      sendErrors,
+      memKiBPerConn: connected ? (rssIdle - rssBefore) / connected / 1024 : NaN,
+      likesSentPerSec: perSec(likeMessages * w.likeCount),
+      likeUpdatesPerViewerPerSec: connected ? perSec(likeUpdates) / connected : NaN,
+      likesAccounted: likesSentTotal && probeLikes.length ? Math.min(...probeLikes) / likesSentTotal : null,
+      loadgenCpuSeconds: loadgenCpu,
+      loadgenLoopDelayMaxMs: loopMax,
+      ...(witness ? { witness: `socket.io-client witness: ${perSec(witnessChat).toFixed(1)} chat/s, ${perSec(witnessLikes).toFixed(1)} like packets/s; load-generator viewers: ${(perSec(delivered) / Math.max(1, connected)).toFixed(1)} chat/s, ${(perSec(likeUpdates) / Math.max(1, connected)).toFixed(1)} like packets/s each` } : {}),
+    };
+    console.log(`  server RSS: ${(rssBefore / 2 ** 20).toFixed(0)} MiB before, ${(rssIdle / 2 ** 20).toFixed(0)} MiB idle with the room, ${(rssLoaded / 2 ** 20).toFixed(0)} MiB at the end of the window`);
+    console.log(`  server CPU in the window: ${result.cpuByCommand}; load generators ${loadgenCpu.toFixed(2)} s (longest event-loop stall ${loopMax.toFixed(0)} ms)`);
+    if (lateSends) console.log(`  ! ${lateSends} sends in the window went out more than 250 ms late: the load generators could not keep up`);
+    if (Object.keys(sendErrors).length) console.log(`  errors answered to senders: ${JSON.stringify(sendErrors)}`);
+    if (disconnects) console.log(`  unintended disconnects: ${disconnects} ${JSON.stringify(closeCodes)}`);
+    if (result.witness) console.log(`  ${result.witness}`);
+    return result;
+  } finally {
+    await Promise.all(gens.map(({ gen }) => (gen.child.connected ? gen.ask({ kind: "close" }, "closed").catch(() => {}) : Promise.resolve())));
+    await Promise.all(gens.map(({ gen }) => killHard(gen.child)));
+  }
+}
+
+async function run(kind: ServerKind, n: number, w: Workload): Promise<Result> {
+  console.log(`\n▶ ${w.name}: ${NAMES[kind]}, N = ${n.toLocaleString("en")}, ${w.chatPerSec} chat/s${w.likers ? `, ${w.likers * w.likeCount * w.likesPerLikerPerSec} likes/s` : ""}`);
+  let server: ServerHandle | null = null;
+  try {
+    server =
+      kind === "vetrina"
+        ? await startVetrina(n, w.name === "festival" ? FESTIVAL_GATEWAYS : ROOM_GATEWAYS)
+        : await startSocketIo(n, SOCKETIO_WORKERS);
+    const r = await measure(server, n, w);
+    console.log(
+      `  ${r.deliveredPerSec.toLocaleString("en", { maximumFractionDigits: 0 })} chat events/s delivered (${r.perViewerPerSec.toFixed(1)} per viewer), p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms (since posted: ${r.p50Posted.toFixed(1)} / ${r.p99Posted.toFixed(1)} ms; ${r.latencySamples.toLocaleString("en")} samples), ` +
+        `${r.cpuSeconds.toFixed(2)} server CPU s → ${fmtInt(r.eventsPerCpuSecond)} events per CPU-s, ${r.memKiBPerConn.toFixed(1)} KiB per idle connection`,
+    );
+    return r;
+  } catch (err) {
+    console.error(`  ✗ ${(err as Error).stack ?? err}`);
+    return { ...emptyResult(kind, n, w), processes: server?.processes ?? "", error: (err as Error).message.split("\n")[0]!.slice(0, 120) };
+  } finally {
+    await server?.stop().catch(() => {});
+  }
+}
+
+function emptyResult(kind: ServerKind, n: number, w: Workload): Result {
+  return {
+    server: kind, workload: w.name, n, processes: "", connected: 0, failures: {}, chatSentPerSec: NaN, deliveredPerSec: NaN, delivery: NaN, perViewerPerSec: NaN, p50: NaN, p99: NaN,
+    p50Posted: NaN, p99Posted: NaN, latencySamples: 0, lateSends: 0, cpuSeconds: NaN, cpuByCommand: "", eventsPerCpuSecond: NaN, disconnects: 0, closeCodes: {}, sendErrors: {}, memKiBPerConn: NaN, likesSentPerSec: NaN,
+    likeUpdatesPerViewerPerSec: NaN, likesAccounted: null, loadgenCpuSeconds: NaN, loadgenLoopDelayMaxMs: NaN,
+  };
+}
+
+/* ---------------- tables ---------------- */
+
+const fmtInt = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString("en") : "–");
+const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : "–");
+const pct = (x: number | null) => (x !== null && Number.isFinite(x) ? `${(x * 100).toFixed(1)} %` : "–");
+const ratio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) && b !== 0 ? `×${(a / b).toFixed(a / b >= 10 ? 0 : 2)}` : "–");
+const connectedCell = (r: Result) => (r.error ? `failed: ${r.error.replace(/\|/g, "/")}` : `${fmtInt(r.connected)}${r.connected < r.n ? ` (${Object.entries(r.failures).map(([k, v]) => `${v} ${k}`).join(", ")})` : ""}`);
+
+function comparisonTable(rows: Result[]): string {
+  const lines = [
+    "| N | server | processes | viewers connected | chat sent/s | delivered chat events/s | delivered ÷ (sent × viewers) | p50 ms | p99 ms | p99 ms since posted | server CPU s | delivered events per server CPU-s | disconnects | KiB per idle connection | load-gen CPU s |",
+    "| ---: | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  for (const n of [...new Set(rows.map((r) => r.n))]) {
+    const v = rows.find((r) => r.n === n && r.server === "vetrina");
+    const s = rows.find((r) => r.n === n && r.server === "socketio");
+    for (const r of [v, s]) {
+      if (!r) continue;
+      lines.push(
+        `| ${fmtInt(n)} | ${NAMES[r.server]} | ${r.processes} | ${connectedCell(r)} | ${fmt(r.chatSentPerSec)} | ${fmtInt(r.deliveredPerSec)} | ${pct(r.delivery)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.p99Posted)} | ${fmt(r.cpuSeconds, 2)} | ${fmtInt(r.eventsPerCpuSecond)} | ${r.disconnects} | ${fmt(r.memKiBPerConn)} | ${fmt(r.loadgenCpuSeconds, 2)} |`,
+      );
+    }
+    if (v && s)
+      lines.push(
+        `| ${fmtInt(n)} | **Vetrina ÷ Socket.IO** | | | | ${ratio(v.deliveredPerSec, s.deliveredPerSec)} | | ${ratio(v.p50, s.p50)} | ${ratio(v.p99, s.p99)} | ${ratio(v.p99Posted, s.p99Posted)} | ${ratio(v.cpuSeconds, s.cpuSeconds)} | **${ratio(v.eventsPerCpuSecond, s.eventsPerCpuSecond)}** | | ${ratio(v.memKiBPerConn, s.memKiBPerConn)} | |`,
+      );
+  }
+  return lines.join("\n");
+}
+
+function festivalTable(rows: Result[]): string {
+  const lines = [
+    "| N | server | processes | viewers connected | chat sent/s | chat delivered per viewer/s | p99 ms | p99 ms since posted | likes sent/s | likes-total updates per viewer/s | likes accounted (worst probe) | server CPU s | disconnects | KiB per idle connection | load-gen CPU s |",
+    "| ---: | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  for (const r of rows)
+    lines.push(
+      `| ${fmtInt(r.n)} | ${NAMES[r.server]} | ${r.processes} | ${connectedCell(r)} | ${fmt(r.chatSentPerSec)} | ${fmt(r.perViewerPerSec)} | ${fmt(r.p99)} | ${fmt(r.p99Posted)} | ${fmtInt(r.likesSentPerSec)} | ${fmt(r.likeUpdatesPerViewerPerSec)} | ${pct(r.likesAccounted)} | ${fmt(r.cpuSeconds, 2)} | ${r.disconnects} | ${fmt(r.memKiBPerConn)} | ${fmt(r.loadgenCpuSeconds, 2)} |`,
+    );
+  const v = rows.find((r) => r.server === "vetrina");
+  const s = rows.find((r) => r.server === "socketio");
+  if (v && s)
+    lines.push(`| ${fmtInt(v.n)} | **Vetrina ÷ Socket.IO** | | | | ${ratio(v.perViewerPerSec, s.perViewerPerSec)} | ${ratio(v.p99, s.p99)} | ${ratio(v.p99Posted, s.p99Posted)} | | ${ratio(v.likeUpdatesPerViewerPerSec, s.likeUpdatesPerViewerPerSec)} | | ${ratio(v.cpuSeconds, s.cpuSeconds)} | | ${ratio(v.memKiBPerConn, s.memKiBPerConn)} | |`);
+  return lines.join("\n");
+}
+
+const common =
+  `Latency: the receiver's clock minus the server timestamp the chat event carries: \`ts\` on the event, or on Vetrina's frame header (\`{type:"frame",ts}\`: when the tick's frame was made), else the message's \`at\` (ms); Socket.IO: \`ts\`, taken when the message is handled. "Since posted" measures from the message's \`at\` instead (when Vetrina stored it; Socket.IO: the same instant as \`ts\`), so it includes Vetrina's tick batching. Every chat event received by up to ${PROBES.toLocaleString("en")} probe viewers spread over the room, 0.1 ms histogram. ` +
+  `Server CPU: utime+stime from /proc over the server process and all its descendants (Vetrina's include its HLS packager, ffmpeg -c copy; the test-pattern publisher is not the server's) during the ${SECONDS} s window, after a ${WARMUP} s warm-up with every connection open. ` +
+  `Memory: RSS of those processes with N idle connections minus before connecting, ÷ N. ` +
+  `Socket.IO 4 (socketio-server.ts): WebSocket transport only, no compression, \`io.to(room).emit\` per chat message and per like, no persistence, authentication or rate limiting; when N does not fit in one process's open-file limit it runs as node:cluster workers with @socket.io/cluster-adapter. ` +
+  `Viewers are split over load-generator processes of ≤ ${PER_LOADGEN.toLocaleString("en")} sockets, ≤ ${PER_ADDRESS.toLocaleString("en")} per 127.0.0.x address; server, load generators and the live show's ffmpeg share the machine's cores. ` +
+  `Ratios are Vetrina ÷ Socket.IO: above 1 is better for events/s and events per CPU-second, below 1 for latency, CPU and memory.`;
+
+/* ---------------- main ---------------- */
+
+const servers = (["vetrina", "socketio"] as const).filter((k) => SERVERS.includes(k));
+const comparison: Result[] = [];
+const festival: Result[] = [];
+if (COMPARISON) for (const n of SIZES) for (const kind of servers) comparison.push(await run(kind, n, COMPARISON_LOAD));
+if (FESTIVAL)
+  for (const kind of servers) {
+    if (kind === "socketio" && !FESTIVAL_SOCKETIO) continue;
+    festival.push(await run(kind, FESTIVAL_N, FESTIVAL_LOAD));
+  }
+
+const machine = machineDescription();
+if (comparison.length) {
+  const table = comparisonTable(comparison);
+  console.log(`\nComparison: ${COMPARISON_LOAD.chatPerSec} chat messages/s, every viewer receives every message\n\n${table}\n`);
+  appendResults(
+    `Room fan-out: Vetrina vs Socket.IO, ${COMPARISON_LOAD.chatPerSec} chat/s, N = ${SIZES.map((n) => n.toLocaleString("en")).join(" / ")} (\`npm run bench:fanout\`)`,
+    `One show's room, N signed-in viewers, ${COMPARISON_LOAD.chatPerSec} chat messages/s room-wide from ${COMPARISON_LOAD.senders} senders at 1/s; every viewer should receive every message. ${common}\n\n${table}`,
+    machine,
+  );
+}
+if (festival.length) {
+  const table = festivalTable(festival);
+  console.log(`\nFestival: ${FESTIVAL_LOAD.chatPerSec} chat/s and ${FESTIVAL_LOAD.likers * FESTIVAL_LOAD.likeCount} likes/s\n\n${table}\n`);
+  appendResults(
+    `Room fan-out: festival, N = ${FESTIVAL_N.toLocaleString("en")}, ${FESTIVAL_LOAD.chatPerSec} chat/s + ${(FESTIVAL_LOAD.likers * FESTIVAL_LOAD.likeCount).toLocaleString("en")} likes/s (\`npm run bench:fanout\`)`,
+    `One show's room, N signed-in viewers; ${FESTIVAL_LOAD.senders.toLocaleString("en")} senders chat at 1/s and ${FESTIVAL_LOAD.likers.toLocaleString("en")} viewers send \`like.send\` with count ${FESTIVAL_LOAD.likeCount} once a second. Vetrina runs with ROOM_GATEWAYS=${FESTIVAL_GATEWAYS} and samples chat in big rooms, so fewer messages than sent reach each viewer: the rate is reported as is. "Likes accounted": the like taps sent that the worst probe's updates add up to, 2.5 s after the last tap. ${common}\n\n${table}`,
+    machine,
+  );
+}
+
+const problems = [...comparison, ...festival].filter((r) => r.server === "vetrina" && (r.error || r.disconnects > 0));
+for (const r of problems) console.error(`✗ Vetrina ${r.workload} N=${r.n}: ${r.error ?? `${r.disconnects} unintended disconnects`}`);
+process.exit(problems.length ? 1 : 0);

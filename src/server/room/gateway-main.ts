@@ -1,0 +1,59 @@
+/**
+ * A room gateway process (see gateway-pool.ts): holds room sockets for the server that forked it.
+ * It has no database and no domain logic: it completes handshakes, writes the frames it is sent, and
+ * passes validated client messages back.
+ */
+import type { IncomingMessage } from "node:http";
+import type { Socket } from "node:net";
+import { WebSocketServer } from "ws";
+import type { ValidClientMessage } from "../../shared/contracts/room.ts";
+import { Edge } from "./edge.ts";
+import { WS_MAX_PAYLOAD } from "./gateways.ts";
+import type { FromGateway, ToGateway } from "./gateway-pool.ts";
+
+const send = (m: FromGateway) => {
+  if (process.connected) process.send!(m);
+};
+let batch: [string, ValidClientMessage][] = [];
+const edge = new Edge({
+  message(connId, msg) {
+    if (batch.length === 0) setImmediate(() => {
+      const messages = batch;
+      batch = [];
+      send({ t: "m", messages });
+    });
+    batch.push([connId, msg]);
+  },
+  left: (connId) => send({ t: "l", connId }),
+});
+const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: WS_MAX_PAYLOAD, clientTracking: false });
+
+process.on("message", (m: ToGateway, handle?: Socket) => {
+  switch (m.t) {
+    case "a": {
+      if (!handle) return send({ t: "l", connId: m.info.connId });
+      handle.on("error", () => handle.destroy());
+      const req = { method: m.method, url: m.url, headers: m.headers } as unknown as IncomingMessage;
+      let adopted = false;
+      wss.handleUpgrade(req, handle, Buffer.from(m.head), (ws) => {
+        adopted = true;
+        edge.adopt(ws, handle, m.info, m.initial, m.closeWith);
+      });
+      if (!adopted && !m.closeWith) send({ t: "l", connId: m.info.connId });
+      return;
+    }
+    case "f":
+      return edge.frames(m.showId, m.frames);
+    case "r":
+      for (const [connId, text] of m.replies) edge.reply(connId, text);
+      return;
+    case "c":
+      return edge.close(m.connId, m.code, m.reason);
+    case "x":
+      // Close the sockets but stay: the server's HTTP close still asks this process about them.
+      edge.closeAll(1001, "server shutting down");
+      return;
+  }
+});
+// The server went away: nothing to serve for.
+process.on("disconnect", () => process.exit(0));

@@ -1,0 +1,170 @@
+import { fork, type ChildProcess } from "node:child_process";
+import type { Socket } from "node:net";
+import path from "node:path";
+import type { ValidClientMessage } from "../../shared/contracts/room.ts";
+import type { RoomFrames } from "./hub.ts";
+import type { EdgeConnInfo } from "./edge.ts";
+import { lateUpstream, type Gateways } from "./gateways.ts";
+
+/**
+ * Room sockets in gateway child processes: each runs an `Edge` (gateway-main.ts). The server's HTTP
+ * listener takes the upgrade request, decides who the viewer is and builds the snapshot, then passes
+ * the socket itself to the gateway with the fewest connections (Node IPC, SCM_RIGHTS). The gateway
+ * completes the WebSocket handshake. Afterwards the server sends each gateway one message per room
+ * per tick (the frame texts), and the gateway encodes them once and writes them to its sockets; what
+ * clients send comes back batched.
+ *
+ * Messages (structured clone over the IPC channel):
+ *   server → gateway: a adopt {info, initial, closeWith?, method, url, headers, head} + socket
+ *                     f frames {showId, all, hosts, personal}
+ *                     r replies [[connId, text]...]
+ *                     c close {connId, code, reason}
+ *                     x shut down
+ *   gateway → server: m messages [[connId, msg]...]
+ *                     l left {connId}
+ */
+export type ToGateway =
+  | { t: "a"; info: EdgeConnInfo; initial: string[]; closeWith?: { code: number; reason: string }; method: string; url: string; headers: Record<string, string | string[] | undefined>; head: Uint8Array }
+  | { t: "f"; showId: string; frames: RoomFrames }
+  | { t: "r"; replies: [string, string][] }
+  | { t: "c"; connId: string; code: number; reason: string }
+  | { t: "x" };
+export type FromGateway = { t: "m"; messages: [string, ValidClientMessage][] } | { t: "l"; connId: string };
+
+interface Gw {
+  child: ChildProcess;
+  conns: Set<string>;
+  replies: [string, string][];
+  exited: boolean;
+}
+
+export function gatewayProcesses(opts: { count: number; log: { error(o: object, m: string): void; warn(o: object, m: string): void } }): Gateways {
+  const upstream = lateUpstream();
+  const gws: Gw[] = [];
+  const where = new Map<string, Gw>();
+  /** per room, the gateways holding its connections and how many */
+  const roomGws = new Map<string, Map<Gw, number>>();
+  const connRoom = new Map<string, string>();
+  let closing = false;
+  let flushScheduled = false;
+
+  const forget = (gw: Gw, connId: string) => {
+    if (!gw.conns.delete(connId)) return;
+    where.delete(connId);
+    const showId = connRoom.get(connId);
+    connRoom.delete(connId);
+    const per = showId ? roomGws.get(showId) : undefined;
+    if (per) {
+      const n = (per.get(gw) ?? 1) - 1;
+      if (n <= 0) per.delete(gw);
+      else per.set(gw, n);
+      if (per.size === 0) roomGws.delete(showId!);
+    }
+    upstream.left(connId);
+  };
+
+  const spawn = (i: number): Gw => {
+    const child = fork(path.join(import.meta.dirname, "gateway-main.ts"), [], { serialization: "advanced", stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const gw: Gw = { child, conns: new Set(), replies: [], exited: false };
+    child.on("message", (m: FromGateway) => {
+      if (m.t === "m") for (const [connId, msg] of m.messages) upstream.message(connId, msg);
+      else if (m.t === "l") forget(gw, m.connId);
+    });
+    child.on("exit", (code, signal) => {
+      gw.exited = true;
+      // Its sockets died with it: the hub forgets them (their clients reconnect); a new gateway takes its place.
+      for (const connId of [...gw.conns]) forget(gw, connId);
+      if (closing) return;
+      opts.log.error({ code, signal, gateway: i }, "room gateway exited; starting another");
+      gws[i] = spawn(i);
+    });
+    return gw;
+  };
+  for (let i = 0; i < opts.count; i++) gws.push(spawn(i));
+
+  const send = (gw: Gw, m: ToGateway, handle?: Socket) => {
+    if (gw.exited || !gw.child.connected) return false;
+    gw.child.send(m, handle as never);
+    return true;
+  };
+  const flushReplies = () => {
+    flushScheduled = false;
+    for (const gw of gws) {
+      if (gw.replies.length === 0) continue;
+      send(gw, { t: "r", replies: gw.replies });
+      gw.replies = [];
+    }
+  };
+
+  return {
+    delivery: {
+      frames(showId, frames) {
+        const per = roomGws.get(showId);
+        if (!per) return;
+        for (const gw of per.keys()) {
+          if (gw.replies.length) {
+            send(gw, { t: "r", replies: gw.replies });
+            gw.replies = [];
+          }
+          const personal = frames.personal.length ? frames.personal.filter(([connId]) => gw.conns.has(connId)) : frames.personal;
+          send(gw, { t: "f", showId, frames: { all: frames.all, hosts: frames.hosts, personal } });
+        }
+      },
+      reply(connId, text) {
+        const gw = where.get(connId);
+        if (!gw) return;
+        gw.replies.push([connId, text]);
+        if (!flushScheduled) {
+          flushScheduled = true;
+          setImmediate(flushReplies);
+        }
+      },
+      close(connId, code, reason) {
+        const gw = where.get(connId);
+        if (gw) send(gw, { t: "c", connId, code, reason });
+      },
+    },
+    connect: (u) => upstream.set(u),
+    admit({ req, socket, head }, info, initial, closeWith) {
+      const live = gws.filter((g) => !g.exited && g.child.connected);
+      const gw = live.sort((a, b) => a.conns.size - b.conns.size)[0];
+      if (!gw) {
+        socket.destroy();
+        if (!closeWith) upstream.left(info.connId);
+        return;
+      }
+      if (!closeWith) {
+        gw.conns.add(info.connId);
+        where.set(info.connId, gw);
+        connRoom.set(info.connId, info.showId);
+        let per = roomGws.get(info.showId);
+        if (!per) roomGws.set(info.showId, (per = new Map()));
+        per.set(gw, (per.get(gw) ?? 0) + 1);
+      }
+      // Replies queued for this gateway go first, so frame order per gateway stays the hub's order.
+      flushReplies();
+      send(gw, { t: "a", info, initial, closeWith, method: req.method ?? "GET", url: req.url ?? "/", headers: req.headers, head: new Uint8Array(head) }, socket as Socket);
+    },
+    connections: () => where.size,
+    async close() {
+      // Sockets first (the server's HTTP close asks the gateways about the sockets it handed them).
+      for (const gw of gws) send(gw, { t: "x" });
+      const until = Date.now() + 2000;
+      while (where.size > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    },
+    async stop() {
+      closing = true;
+      await Promise.all(
+        gws.map(
+          (gw) =>
+            new Promise<void>((resolve) => {
+              if (gw.exited) return resolve();
+              gw.child.once("exit", () => resolve());
+              gw.child.kill("SIGTERM");
+              setTimeout(() => gw.child.kill("SIGKILL"), 3000).unref();
+            }),
+        ),
+      );
+    },
+  };
+}

@@ -1,0 +1,74 @@
+import type { IncomingMessage } from "node:http";
+import type { Socket } from "node:net";
+import type { Duplex } from "node:stream";
+import { WebSocketServer } from "ws";
+import type { ValidClientMessage } from "../../shared/contracts/room.ts";
+import type { Delivery, RoomFrames } from "./hub.ts";
+import { Edge, type EdgeConnInfo, type Upstream } from "./edge.ts";
+
+/** Largest client frame `ws` will read at all; frames over 4 KiB get an error and the connection stays. */
+export const WS_MAX_PAYLOAD = 64 * 1024;
+
+/** An upgrade request handed over by the HTTP server. */
+export interface UpgradeTarget {
+  req: IncomingMessage;
+  socket: Duplex;
+  head: Buffer;
+}
+
+/**
+ * Where room sockets live. The hub talks to them through `delivery`; they talk back through the
+ * upstream given to `connect`. Two implementations: in this process (the embedded default), and in
+ * gateway child processes (`gateway-pool.ts`), which use every core and hold more sockets than one
+ * process may open.
+ */
+export interface Gateways {
+  readonly delivery: Delivery;
+  connect(upstream: Upstream): void;
+  /** Completes the WebSocket handshake on the socket and gives it its first frames. */
+  admit(target: UpgradeTarget, info: EdgeConnInfo, initial: string[], closeWith?: { code: number; reason: string }): void;
+  connections(): number;
+  /** Closes every room socket (1001). Gateway processes stay up until `stop`, so the HTTP server can close first. */
+  close(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Forwards to an upstream that is connected later (the hub and the realtime core are built after). */
+export function lateUpstream(): Upstream & { set(u: Upstream): void } {
+  let target: Upstream | null = null;
+  return {
+    set: (u) => void (target = u),
+    message: (connId: string, msg: ValidClientMessage) => target?.message(connId, msg),
+    left: (connId: string) => target?.left(connId),
+  };
+}
+
+/** Sockets in the server process itself. */
+export function inProcessGateways(): Gateways {
+  const upstream = lateUpstream();
+  const edge = new Edge(upstream);
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: WS_MAX_PAYLOAD, clientTracking: false });
+  return {
+    delivery: {
+      frames: (showId: string, f: RoomFrames) => edge.frames(showId, f),
+      reply: (connId, text) => edge.reply(connId, text),
+      close: (connId, code, reason) => edge.close(connId, code, reason),
+    },
+    connect: (u) => upstream.set(u),
+    admit({ req, socket, head }, info, initial, closeWith) {
+      let adopted = false;
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        adopted = true;
+        edge.adopt(ws, socket as Socket, info, initial, closeWith);
+      });
+      // A malformed handshake is refused by `ws` without a connection: the hub must forget it.
+      if (!adopted && !closeWith) upstream.left(info.connId);
+    },
+    connections: () => edge.size,
+    async close() {
+      edge.closeAll(1001, "server shutting down");
+      wss.close();
+    },
+    async stop() {},
+  };
+}
