@@ -45,19 +45,17 @@
  *   FANOUT_CONNECT_CONCURRENCY   handshakes in flight per load generator while joining (default 200)
  *   LOADGEN_NODE_ARGS, SERVER_NODE_ARGS   extra node flags for the load generators / the Vetrina server
  */
-import { fork, spawn, type ChildProcess } from "node:child_process";
+import { fork, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { io as ioClient } from "socket.io-client";
-import { ApiClient } from "../../test/support/client.ts";
 import { freePort } from "../../test/support/harness.ts";
 import { spawnServer, killHard, stopGracefully } from "../../test/support/child-server.ts";
 import { openDatabase } from "../../src/server/platform/db.ts";
-import { resolveFfmpeg } from "../../src/server/media/ffmpeg.ts";
-import { testPatternArgs } from "../../src/server/media/test-pattern.ts";
 import { seedBuyers } from "../flash-sale/seed-buyers.ts";
 import { machineDescription, appendResults } from "../support/report.ts";
+import { goLive } from "../support/live-show.ts";
 import { LatencyHistogram } from "./histogram.ts";
 import { cpuBetween, sampleCpu, treeRssBytes } from "./proc.ts";
 import type { ConnectedReport, FanoutJob, FanoutReport, ToLoadgen } from "./loadgen.ts";
@@ -142,18 +140,8 @@ async function startVetrina(n: number, gateways: string): Promise<ServerHandle> 
   };
   const server = await spawnServer(serverEnv);
   children.push(server.child);
-  const host = new ApiClient(server.baseUrl);
-  await host.auth.signIn("host@vetrina.test", "vetrina-demo");
-  const show = (await host.shows.mine()).body.items[0]!;
-  const key = (await host.shows.studio(show.id)).body.streamKey;
-  // A live show needs a publisher: the test pattern, small, as the flash-sale bench does.
-  const pusher = spawn(resolveFfmpeg(), testPatternArgs({ url: `rtmp://127.0.0.1:${serverEnv.RTMP_PORT}/live/${key}`, width: 320, height: 180, fps: 15, preset: "ultrafast" }), { stdio: "ignore" });
+  const { showId, pusher } = await goLive(server.baseUrl, serverEnv.RTMP_PORT!);
   children.push(pusher);
-  const deadline = Date.now() + 60_000;
-  while ((await host.shows.get(show.id)).body.status !== "live") {
-    if (Date.now() > deadline) throw new Error("the show did not go live within 60 s");
-    await sleep(200);
-  }
   const db = openDatabase({ kind: "sqlite", file: path.join(dataDir, "vetrina.db") });
   const tokens = await seedBuyers(db.db, n, "fan");
   await db.close();
@@ -161,7 +149,7 @@ async function startVetrina(n: number, gateways: string): Promise<ServerHandle> 
     kind: "vetrina",
     pid: server.child.pid!,
     port: Number(serverEnv.PORT),
-    roomPath: `/api/v1/shows/${show.id}/room`,
+    roomPath: `/api/v1/shows/${showId}/room`,
     tokens,
     processes: `ROOM_GATEWAYS=${gateways}`,
     async stop() {

@@ -15,7 +15,7 @@
  * Options (env): BENCH_BUYERS (100000), BENCH_UNITS (10000), BENCH_WAVE (2000), BENCH_HTTP_CONNECTIONS (256), BENCH_WS_INFLIGHT (256),
  * BENCH_ONLY (comma list of scenario names).
  */
-import { fork, spawn, type ChildProcess } from "node:child_process";
+import { fork, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -24,8 +24,7 @@ import { ApiClient } from "../../test/support/client.ts";
 import { freePort } from "../../test/support/harness.ts";
 import { spawnServer, killHard, stopGracefully } from "../../test/support/child-server.ts";
 import { openDatabase } from "../../src/server/platform/db.ts";
-import { resolveFfmpeg } from "../../src/server/media/ffmpeg.ts";
-import { testPatternArgs } from "../../src/server/media/test-pattern.ts";
+import { goLive } from "../support/live-show.ts";
 import { seedBuyers } from "./seed-buyers.ts";
 import type { LoadgenJob, LoadgenReport } from "./loadgen.ts";
 import { machineDescription, appendResults, percentile } from "../support/report.ts";
@@ -142,14 +141,9 @@ async function vetrina(transport: "ws" | "http", database: "sqlite" | "postgres"
   };
   const server = await spawnServer(env);
   children.push(server.child);
-  const host = new ApiClient(server.baseUrl);
-  await host.auth.signIn("host@vetrina.test", "vetrina-demo");
-  const show = (await host.shows.mine()).body.items[0]!;
-  const key = (await host.shows.studio(show.id)).body.streamKey;
-  const pusher = spawn(resolveFfmpeg(), testPatternArgs({ url: `rtmp://127.0.0.1:${env.RTMP_PORT}/live/${key}`, width: 320, height: 180, fps: 15, preset: "ultrafast" }), { stdio: "ignore" });
+  const { host, showId, pusher } = await goLive(server.baseUrl, env.RTMP_PORT!);
   children.push(pusher);
-  while ((await host.shows.get(show.id)).body.status !== "live") await new Promise((r) => setTimeout(r, 200));
-  const variant = (await host.shows.get(show.id)).body.products[0]!.variants[0]!;
+  const variant = (await host.shows.get(showId)).body.products[0]!.variants[0]!;
   const merchant = new ApiClient(server.baseUrl);
   await merchant.auth.signIn("merchant@vetrina.test", "vetrina-demo");
   await merchant.request("PUT", `/api/v1/merchant/variants/${variant.id}/stock`, { stock: UNITS });
@@ -158,7 +152,7 @@ async function vetrina(transport: "ws" | "http", database: "sqlite" | "postgres"
   const tokens = await seedBuyers(db.db, BUYERS);
   await db.close();
 
-  const sale = await host.request<{ id: string; opensAt: string }>("POST", `/api/v1/shows/${show.id}/flash-sales`, {
+  const sale = await host.request<{ id: string; opensAt: string }>("POST", `/api/v1/shows/${showId}/flash-sales`, {
     variantId: variant.id,
     salePrice: 990,
     quantity: UNITS,
@@ -169,7 +163,7 @@ async function vetrina(transport: "ws" | "http", database: "sqlite" | "postgres"
   if (sale.status !== 201) throw new Error(`sale: ${JSON.stringify(sale.body)}`);
   const job: LoadgenJob =
     transport === "ws"
-      ? { mode: "ws", baseUrl: server.baseUrl, path: `/api/v1/shows/${show.id}/room`, saleId: sale.body.id, buyers: tokens, cookies: true, waveSize: WAVE, concurrency: 0, inflight: WS_INFLIGHT, fireAt: Date.parse(sale.body.opensAt) + 50, sourceBase: 10, serverPid: server.child.pid }
+      ? { mode: "ws", baseUrl: server.baseUrl, path: `/api/v1/shows/${showId}/room`, saleId: sale.body.id, buyers: tokens, cookies: true, waveSize: WAVE, concurrency: 0, inflight: WS_INFLIGHT, fireAt: Date.parse(sale.body.opensAt) + 50, sourceBase: 10, serverPid: server.child.pid }
       : { mode: "http", baseUrl: server.baseUrl, path: `/api/v1/flash-sales/${sale.body.id}/attempts`, saleId: sale.body.id, buyers: tokens, cookies: true, waveSize: BUYERS, concurrency: HTTP_CONNECTIONS, fireAt: Date.parse(sale.body.opensAt) + 50, sourceBase: 30 };
   const report = await runLoadgen(job);
   printCpu(report);

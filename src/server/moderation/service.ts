@@ -105,6 +105,19 @@ export function createModeration(deps: ModerationDeps): Moderation {
       .where("room_sanctions.lifted_at", "is", null)
       .where((eb) => eb.or([eb("room_sanctions.until", "is", null), eb("room_sanctions.until", ">", now)]));
 
+  /** Ends a user's active sanctions in a show (of one kind, or all) as of `now`. */
+  const liftActive = (q: DbOrTx, showId: string, userId: string, now: number, by: string, kind?: "mute" | "ban") => {
+    let u = q
+      .updateTable("room_sanctions")
+      .set({ lifted_at: now, lifted_by: by })
+      .where("show_id", "=", showId)
+      .where("user_id", "=", userId)
+      .where("lifted_at", "is", null)
+      .where((eb) => eb.or([eb("until", "is", null), eb("until", ">", now)]));
+    if (kind) u = u.where("kind", "=", kind);
+    return u.executeTakeFirst();
+  };
+
   async function read(showId: string): Promise<RoomState | null> {
     const show = await shows.get(showId);
     if (!show) return null;
@@ -324,15 +337,7 @@ export function createModeration(deps: ModerationDeps): Moderation {
       };
       await db.transaction().execute(async (tx) => {
         // A new mute replaces the current one (longer or shorter); likewise a ban.
-        await tx
-          .updateTable("room_sanctions")
-          .set({ lifted_at: now, lifted_by: actor.id })
-          .where("show_id", "=", showId)
-          .where("user_id", "=", userId)
-          .where("kind", "=", kind)
-          .where("lifted_at", "is", null)
-          .where((eb) => eb.or([eb("until", "is", null), eb("until", ">", now)]))
-          .execute();
+        await liftActive(tx, showId, userId, now, actor.id, kind);
         await tx.insertInto("room_sanctions").values(row).execute();
       });
       a.st.sanctions[kind].set(userId, row.until);
@@ -347,15 +352,7 @@ export function createModeration(deps: ModerationDeps): Moderation {
       const a = await authorize(actor, showId);
       if (!a.ok) return a;
       const now = clock();
-      const res = await db
-        .updateTable("room_sanctions")
-        .set({ lifted_at: now, lifted_by: actor.id })
-        .where("show_id", "=", showId)
-        .where("user_id", "=", userId)
-        .where("kind", "=", kind)
-        .where("lifted_at", "is", null)
-        .where((eb) => eb.or([eb("until", "is", null), eb("until", ">", now)]))
-        .executeTakeFirst();
+      const res = await liftActive(db, showId, userId, now, actor.id, kind);
       if (Number(res.numUpdatedRows) === 0) return fail("not_found", kind === "mute" ? "This user is not muted in this show." : "This user is not banned from this show.");
       a.st.sanctions[kind].delete(userId);
       bus.publish({ type: "room.sanctioned", showId, userId, kind: kind === "mute" ? "unmute" : "unban", until: null });
@@ -413,15 +410,7 @@ export function createModeration(deps: ModerationDeps): Moderation {
         if (Number(res.numInsertedOrUpdatedRows ?? 0) === 0) return null;
         // A moderator cannot be muted or banned: what they had ends now.
         const current = await activeSanctions(tx, showId, now).select(["room_sanctions.kind"]).where("room_sanctions.user_id", "=", target.id).execute();
-        if (current.length)
-          await tx
-            .updateTable("room_sanctions")
-            .set({ lifted_at: now, lifted_by: actor.id })
-            .where("show_id", "=", showId)
-            .where("user_id", "=", target.id)
-            .where("lifted_at", "is", null)
-            .where((eb) => eb.or([eb("until", "is", null), eb("until", ">", now)]))
-            .execute();
+        if (current.length) await liftActive(tx, showId, target.id, now, actor.id);
         return [...new Set(current.map((c) => c.kind))];
       });
       if (lifted === null) return fail("conflict", "This account is already a moderator of this show.");

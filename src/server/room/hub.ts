@@ -16,8 +16,10 @@ export interface Conn {
   connId: string;
   showId: string;
   user: User | null;
-  /** host, merchant staff or moderator of the show: gets host-only events, never sampled out */
+  /** host or merchant staff of the show: gets host-only events */
   isHost: boolean;
+  /** host, staff or moderator: their chat is never sampled out */
+  priority: boolean;
 }
 
 /** One tick's frames of one room: the same text for everyone, hosts' text, and per-connection texts. */
@@ -301,6 +303,13 @@ export class RoomHub {
 
   conn(connId: string): Conn | undefined {
     return this.conns.get(connId);
+  }
+
+  /** Is this user a host, staff member or moderator on any of their connections to the room? */
+  isPriority(showId: string, userId: string): boolean {
+    const room = this.rooms.get(showId);
+    for (const connId of room?.byUser.get(userId) ?? []) if (room!.conns.get(connId)?.priority) return true;
+    return false;
   }
 
   /** The connections of one user in one room (to close them on a ban, say). */

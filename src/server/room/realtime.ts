@@ -221,10 +221,8 @@ export function createRealtime(deps: {
   deps.bus.subscribe("stock.changed", () => void invalidate());
 
   // Domain events → room frames. Everything here runs after the producing transaction committed.
-  /** users whose chat is never sampled out (hosts, staff, moderators), as of their latest join */
-  const priority = new Map<string, boolean>();
   deps.bus.subscribe("chat.posted", (e) =>
-    hub.chat(e.showId, { type: "chat.message", message: e.message, ...(e.clientMsgId ? { clientMsgId: e.clientMsgId } : {}) }, e.message.author.id, e.message.author.role !== "viewer" || priority.get(e.message.author.id) === true),
+    hub.chat(e.showId, { type: "chat.message", message: e.message, ...(e.clientMsgId ? { clientMsgId: e.clientMsgId } : {}) }, e.message.author.id, hub.isPriority(e.showId, e.message.author.id)),
   );
   // Moderation takes effect for every viewer at once.
   deps.bus.subscribe("chat.deleted", (e) => {
@@ -276,7 +274,7 @@ export function createRealtime(deps: {
     if (known && user && !deps.moderation.canJoin(user.id, showId)) {
       return gateways.admit({ req, socket, head }, { connId: newId("con"), showId, userId: user.id, isHost: false }, [], { code: RoomCloseCode.banned, reason: "banned from this room" });
     }
-    if (user) priority.set(user.id, isHost || (await deps.moderation.isModerator(user, showId)));
+    const priority = isHost || (user ? await deps.moderation.isModerator(user, showId) : false);
     // Resume from `since` when the frames after it are still kept; otherwise a full snapshot, read no
     // earlier than the room's current number, so the frames after that number complete it.
     const resumed = since !== null && hub.catchUp(showId, since) !== null;
@@ -288,7 +286,7 @@ export function createRealtime(deps: {
     // Nothing awaits between here and the hand-over, so no frame of this room can slip between the
     // snapshot (with the frames numbered after it) and the room's next frame.
     const initial = [JSON.stringify([snap]), ...(hub.catchUp(showId, from) ?? [])];
-    const conn: Conn = { connId, showId, user, isHost };
+    const conn: Conn = { connId, showId, user, isHost, priority };
     hub.join(conn);
     gateways.admit({ req, socket, head }, info, initial);
     void pushCounters(showId);
