@@ -6,19 +6,19 @@
  * what every viewer receives.
  *
  * Kept lean, since it shares 2 cores with the server it measures:
- *  - ws without per-message compression nor UTF-8 validation;
+ *  - a bare WebSocket client (raw-ws.ts: one callback per whole message, no decoding), no compression;
  *  - a plain viewer never parses JSON: Vetrina's chat events in a frame are counted with a byte search
  *    for `"type":"chat.message"` (inside a JSON string every `"` is escaped, so those bytes occur only
  *    as an event's own type); Socket.IO's packets are told apart by their first bytes;
  *  - only latency probes (FANOUT_PROBES connections spread over the room) parse frames, to read the
  *    server timestamp of each chat event; every latency they see goes into a histogram.
  *
- * The Socket.IO side speaks Engine.IO 4 / Socket.IO 5 over raw `ws` (open `0{…}` → `40` → `40{sid}`,
+ * The Socket.IO side speaks Engine.IO 4 / Socket.IO 5 over the same client (open `0{…}` → `40` → `40{sid}`,
  * ping `2` → pong `3`, events `42["name",payload]`), so both servers are measured with the same client
  * code; run.ts checks it against a real socket.io-client connected beside it.
  */
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
-import WebSocket from "ws";
+import { RawWs } from "./raw-ws.ts";
 import { LatencyHistogram } from "./histogram.ts";
 
 export interface FanoutJob {
@@ -150,7 +150,7 @@ function postedTime(e: ChatEvent): number {
 }
 
 interface Conn {
-  ws: WebSocket;
+  ws: RawWs;
   index: number;
   joined: boolean;
   probe: boolean;
@@ -246,15 +246,7 @@ function open(j: number): Promise<void> {
   const liker = roleOrdinal(index, job.likers, job.total, Math.floor(job.total / Math.max(1, 2 * job.likers))) !== null;
   const probe = roleOrdinal(index, job.probes, job.total, Math.floor(job.total / Math.max(1, 3 * job.probes))) !== null;
   const vetrina = job.protocol === "vetrina";
-  const url = vetrina ? `ws://${addr}:${job.port}${job.roomPath}` : `ws://${addr}:${job.port}/socket.io/?EIO=4&transport=websocket`;
-  const ws = new WebSocket(url, {
-    perMessageDeflate: false,
-    skipUTF8Validation: true,
-    localAddress: addr,
-    handshakeTimeout: 30_000,
-    ...(vetrina ? { headers: { cookie: `vetrina_session=${job.tokens[j]}` } } : {}),
-  });
-  const c: Conn = { ws, index, joined: false, probe, sendsSomething: sender || liker, likesBase: 0, likesSeen: 0, seq: 0 };
+  const c: Conn = { ws: null as unknown as RawWs, index, joined: false, probe, sendsSomething: sender || liker, likesBase: 0, likesSeen: 0, seq: 0 };
   conns[j] = c;
   return new Promise<void>((resolve) => {
     let settled = false;
@@ -263,7 +255,7 @@ function open(j: number): Promise<void> {
       settled = true;
       clearTimeout(timer);
       bump(failures, reason);
-      ws.terminate();
+      c.ws.terminate();
       resolve();
     };
     const timer = setTimeout(() => fail("timeout"), 30_000);
@@ -273,29 +265,41 @@ function open(j: number): Promise<void> {
       c.joined = true;
       resolve();
     };
-    ws.on("message", (data: Buffer) => {
-      if (c.joined) return vetrina ? onVetrinaFrame(c, data) : onSocketIoPacket(c, data);
-      if (vetrina) {
-        // The first frame is this viewer's room.snapshot.
-        if (probe) {
-          const snap = vetrinaEvents(data).events.find((e) => e.type === "room.snapshot");
-          c.likesBase = snap?.likes ?? 0;
-        }
-        return joined();
-      }
-      const kind = data[0];
-      if (kind === 0x30 /* "0": Engine.IO open */) ws.send(sender ? `40{"name":"Buyer ${index}"}` : "40");
-      else if (kind === 0x32 /* ping */) ws.send("3");
-      else if (kind === 0x34 && data[1] === 0x30 /* "40": namespace connected */) joined();
-      else if (kind === 0x34 && data[1] === 0x34 /* "44": connect error */) fail("connect_error");
-    });
-    ws.on("error", (err: Error & { code?: string }) => fail(err.code ?? err.message.slice(0, 60)));
-    ws.on("close", (code: number) => {
-      if (!c.joined) return fail(`closed ${code}`);
-      if (closing) return;
-      disconnects++;
-      bump(closeCodes, String(code));
-    });
+    c.ws = new RawWs(
+      {
+        host: addr,
+        port: job.port,
+        path: vetrina ? job.roomPath : "/socket.io/?EIO=4&transport=websocket",
+        localAddress: addr,
+        headers: vetrina ? { cookie: `vetrina_session=${job.tokens[j]}` } : {},
+      },
+      {
+        open() {},
+        message(data) {
+          if (c.joined) return vetrina ? onVetrinaFrame(c, data) : onSocketIoPacket(c, data);
+          if (vetrina) {
+            // The first frame is this viewer's room.snapshot.
+            if (probe) {
+              const snap = vetrinaEvents(data).events.find((e) => e.type === "room.snapshot");
+              c.likesBase = snap?.likes ?? 0;
+            }
+            return joined();
+          }
+          const kind = data[0];
+          if (kind === 0x30 /* "0": Engine.IO open */) c.ws.send(sender ? `40{"name":"Buyer ${index}"}` : "40");
+          else if (kind === 0x32 /* ping */) c.ws.send("3");
+          else if (kind === 0x34 && data[1] === 0x30 /* "40": namespace connected */) joined();
+          else if (kind === 0x34 && data[1] === 0x34 /* "44": connect error */) fail("connect_error");
+        },
+        error: (reason) => fail(reason),
+        close(code) {
+          if (!c.joined) return fail(`closed ${code}`);
+          if (closing) return;
+          disconnects++;
+          bump(closeCodes, String(code));
+        },
+      },
+    );
   });
 }
 
@@ -342,7 +346,7 @@ function start(sendAt: number, wStart: number, wEnd: number) {
   }
   const inWindow = (t: number) => t >= windowStart && t < windowEnd;
   const chatTick = schedule(senders, Math.min(job.senders, job.total), job.chatPerSenderPerSec, sendAt, (c, t, late) => {
-    if (c.ws.readyState !== WebSocket.OPEN) return;
+    if (!c.ws.open) return;
     if (late && inWindow(t)) lateSends++;
     const seq = ++c.seq;
     const text = `bench chat from viewer ${c.index}, message ${seq}`;
@@ -352,7 +356,7 @@ function start(sendAt: number, wStart: number, wEnd: number) {
   });
   const likeFrame = vetrina ? `{"type":"like.send","count":${job.likeCount}}` : `42["like.send",{"count":${job.likeCount}}]`;
   const likeTick = schedule(likers, Math.min(job.likers, job.total), job.likesPerLikerPerSec, sendAt, (c, t, late) => {
-    if (c.ws.readyState !== WebSocket.OPEN) return;
+    if (!c.ws.open) return;
     if (late && inWindow(t)) lateSends++;
     c.ws.send(likeFrame);
     likesSentTotal += job.likeCount;

@@ -83,16 +83,30 @@ export function cpuBetween(a: CpuSample, b: CpuSample): { total: number; byComma
   return { total, byCommand };
 }
 
-/** Sum of VmRSS over the tree, bytes. */
-export function treeRssBytes(root: number): number {
-  let sum = 0;
+/** VmRSS of each process of the tree, bytes. */
+export function treeRss(root: number): Map<number, { comm: string; rss: number }> {
+  const out = new Map<number, { comm: string; rss: number }>();
   for (const s of processTree(root)) {
     try {
       const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${s.pid}/status`, "utf8"));
-      if (m) sum += Number(m[1]) * 1024;
+      if (m) out.set(s.pid, { comm: s.comm, rss: Number(m[1]) * 1024 });
     } catch {
       /* gone */
     }
   }
+  return out;
+}
+
+/** Sum of VmRSS over the tree, bytes. */
+export function treeRssBytes(root: number): number {
+  let sum = 0;
+  for (const { rss } of treeRss(root).values()) sum += rss;
   return sum;
+}
+
+/** Per process of the tree: RSS growth from `before` to `after`, divided by `per` (KiB each). */
+export function rssGrowth(before: Map<number, { comm: string; rss: number }>, after: Map<number, { comm: string; rss: number }>, per: number): string {
+  return [...after]
+    .map(([pid, a]) => `${a.comm}[${pid}] ${(((a.rss - (before.get(pid)?.rss ?? 0)) / Math.max(1, per)) / 1024).toFixed(1)}`)
+    .join(", ");
 }

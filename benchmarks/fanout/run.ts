@@ -57,7 +57,7 @@ import { seedBuyers } from "../flash-sale/seed-buyers.ts";
 import { machineDescription, appendResults } from "../support/report.ts";
 import { goLive } from "../support/live-show.ts";
 import { LatencyHistogram } from "./histogram.ts";
-import { cpuBetween, sampleCpu, treeRssBytes } from "./proc.ts";
+import { cpuBetween, rssGrowth, sampleCpu, treeRss, treeRssBytes } from "./proc.ts";
 import type { ConnectedReport, FanoutJob, FanoutReport, ToLoadgen } from "./loadgen.ts";
 
 const env = process.env;
@@ -261,7 +261,8 @@ function merge(into: Record<string, number>, from: Record<string, number>) {
 
 async function measure(server: ServerHandle, n: number, w: Workload): Promise<Result> {
   await sleep(1000);
-  const rssBefore = treeRssBytes(server.pid);
+  const rssBeforeByPid = treeRss(server.pid);
+  const rssBefore = [...rssBeforeByPid.values()].reduce((sum, p) => sum + p.rss, 0);
 
   // Split N over load generators and each generator's sockets over fresh addresses.
   const gens: { gen: Loadgen; job: FanoutJob }[] = [];
@@ -303,7 +304,9 @@ async function measure(server: ServerHandle, n: number, w: Workload): Promise<Re
     console.log(`  ${connected.toLocaleString("en")}/${n.toLocaleString("en")} viewers in the room after ${((Date.now() - joinStart) / 1000).toFixed(1)} s${Object.keys(failures).length ? `; failed: ${JSON.stringify(failures)}` : ""}`);
 
     await sleep(3000); // idle: let joins settle
-    const rssIdle = treeRssBytes(server.pid);
+    const rssIdleByPid = treeRss(server.pid);
+    const rssIdle = [...rssIdleByPid.values()].reduce((sum, p) => sum + p.rss, 0);
+    console.log(`  KiB per idle connection by process: ${rssGrowth(rssBeforeByPid, rssIdleByPid, connected)}`);
 
     // A real socket.io-client beside the load generators: checks their hand-rolled protocol.
     let witnessChat = 0;

@@ -48,3 +48,13 @@ export async function fillCheckout(page: Page, card = "4242 4242 4242 4242") {
   await page.getByTestId("card-exp-year").fill("2099");
   await page.getByTestId("card-cvc").fill("123");
 }
+
+/** A desktop-sized page (a host's studio on a laptop) signed in with the given session cookie. */
+export async function desktopContext(browser: Browser, baseUrl: string, cookie?: string, locale = "en-US"): Promise<BrowserContext> {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1, locale });
+  if (cookie) {
+    const [name, value] = cookie.split("=");
+    await ctx.addCookies([{ name: name!, value: value!, url: baseUrl }]);
+  }
+  return ctx;
+}

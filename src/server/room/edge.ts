@@ -1,9 +1,11 @@
 import type { Socket } from "node:net";
-import type { WebSocket } from "ws";
 import { ClientMessage, MAX_CLIENT_FRAME_BYTES, RoomCloseCode, type ValidClientMessage } from "../../shared/contracts/room.ts";
 import type { ErrorCode } from "../../shared/contracts/errors.ts";
 import { defaultMessages } from "../platform/errors.ts";
 import type { Delivery, RoomFrames } from "./hub.ts";
+import { PING_FRAME, WsConnection, encodeTextFrame, type WsHandler } from "./websocket.ts";
+
+export { encodeTextFrame };
 
 /**
  * The edge: the sockets of room connections. It runs in the server process (embedded default) or in
@@ -35,66 +37,79 @@ const MAX_REJECTED = 100;
 /** A socket whose unsent bytes exceed this is too slow to keep up and is disconnected. */
 export const MAX_BUFFERED_BYTES = 1 << 20;
 
-interface EdgeConn extends EdgeConnInfo {
-  ws: WebSocket;
-  socket: Socket;
-  chatTokens: number;
-  msgTokens: number;
-  lastRefill: number;
-  rejected: number;
-}
+/** How often every socket is pinged; one that stayed silent since the last ping is dropped. */
+export const KEEPALIVE_MS = 30_000;
 
-/**
- * An unmasked, unfragmented server→client text frame (RFC 6455 §5.2). No per-message compression on
- * the fan-out path, so a frame is just a header and the payload.
- */
-export function encodeTextFrame(text: string): Buffer {
-  const len = Buffer.byteLength(text);
-  const headerLen = len < 126 ? 2 : len < 65536 ? 4 : 10;
-  const buf = Buffer.allocUnsafe(headerLen + len);
-  buf[0] = 0x81; // FIN + text
-  if (len < 126) buf[1] = len;
-  else if (len < 65536) {
-    buf[1] = 126;
-    buf.writeUInt16BE(len, 2);
-  } else {
-    buf[1] = 127;
-    buf.writeBigUInt64BE(BigInt(len), 2);
+/** A room socket: the WebSocket, who it is, and its flood-control buckets, in one object. */
+class EdgeConn extends WsConnection implements EdgeConnInfo {
+  readonly connId: string;
+  readonly showId: string;
+  readonly userId: string | null;
+  readonly isHost: boolean;
+  chatTokens = CHAT_BURST;
+  msgTokens = MSG_BURST;
+  lastRefill = Date.now();
+  rejected = 0;
+  constructor(socket: Socket, handler: WsHandler<EdgeConn>, info: EdgeConnInfo, head?: Buffer) {
+    super(socket, handler as WsHandler<never>, head);
+    this.connId = info.connId;
+    this.showId = info.showId;
+    this.userId = info.userId;
+    this.isHost = info.isHost;
   }
-  buf.write(text, headerLen, "utf8");
-  return buf;
 }
 
 export class Edge implements Delivery {
   private conns = new Map<string, EdgeConn>();
   private rooms = new Map<string, Set<EdgeConn>>();
+  private keepAliveTimer: NodeJS.Timeout;
 
-  constructor(private upstream: Upstream) {}
+  constructor(
+    private upstream: Upstream,
+    opts: { keepAliveMs?: number } = {},
+  ) {
+    this.keepAliveTimer = setInterval(() => this.keepAlive(), opts.keepAliveMs ?? KEEPALIVE_MS);
+    this.keepAliveTimer.unref();
+  }
 
   get size(): number {
     return this.conns.size;
   }
 
-  /** Takes over an open WebSocket: writes its first frames (snapshot, catch-up), then the room's. */
-  adopt(ws: WebSocket, socket: Socket, info: EdgeConnInfo, initial: string[], closeWith?: { code: number; reason: string }) {
-    if (closeWith) {
-      ws.close(closeWith.code, closeWith.reason);
-      return;
-    }
-    const c: EdgeConn = { ...info, ws, socket, chatTokens: CHAT_BURST, msgTokens: MSG_BURST, lastRefill: Date.now(), rejected: 0 };
+  /**
+   * Takes over a socket whose WebSocket handshake was just answered (`acceptUpgrade`): writes its first
+   * frames (snapshot, catch-up), then the room's. `head`: bytes the client sent after its handshake.
+   */
+  adopt(socket: Socket, head: Buffer | undefined, info: EdgeConnInfo, initial: string[], closeWith?: { code: number; reason: string }) {
+    const c = new EdgeConn(socket, this.handler, info, head);
+    if (closeWith) return c.close(closeWith.code, closeWith.reason);
     this.conns.set(c.connId, c);
     let room = this.rooms.get(c.showId);
     if (!room) this.rooms.set(c.showId, (room = new Set()));
     room.add(c);
     for (const text of initial) this.write(c, encodeTextFrame(text));
-    ws.on("message", (raw, isBinary) => this.onMessage(c, raw as Buffer, isBinary));
-    ws.on("close", () => {
+  }
+
+  private handler: WsHandler<EdgeConn> = {
+    message: (c, data, binary) => this.onMessage(c, data, binary),
+    closed: (c) => {
       if (!this.conns.delete(c.connId)) return;
       const r = this.rooms.get(c.showId);
       r?.delete(c);
       if (r?.size === 0) this.rooms.delete(c.showId);
       this.upstream.left(c.connId);
-    });
+    },
+  };
+
+  /** Pings every socket; drops those that did not answer (nor say anything) since the last round. */
+  private keepAlive() {
+    for (const c of this.conns.values()) {
+      if (!c.alive) c.terminate();
+      else {
+        c.alive = false;
+        c.send(PING_FRAME);
+      }
+    }
   }
 
   frames(showId: string, f: RoomFrames) {
@@ -126,25 +141,23 @@ export class Edge implements Delivery {
   }
 
   close(connId: string, code: number, reason: string) {
-    this.conns.get(connId)?.ws.close(code, reason);
+    this.conns.get(connId)?.close(code, reason);
   }
 
   closeAll(code: number, reason: string) {
-    for (const c of this.conns.values()) c.ws.close(code, reason);
+    clearInterval(this.keepAliveTimer);
+    for (const c of this.conns.values()) c.close(code, reason);
   }
 
   /**
-   * Writes a whole frame straight to the socket (`ws` writes its own frames, pings and close, whole
-   * and synchronously too, so frames never interleave). A client that lets more than 1 MiB pile up
-   * is closed with 4008 instead of growing this process's memory.
+   * Writes a whole frame to the socket (every write is a whole frame, so frames never interleave). A
+   * client that lets more than 1 MiB pile up in this process is closed with 4008 instead of growing
+   * this process's memory.
    */
   private write(c: EdgeConn, frame: Buffer) {
-    if (c.ws.readyState !== c.ws.OPEN || c.socket.destroyed || !c.socket.writable) return;
-    if (c.socket.writableLength > MAX_BUFFERED_BYTES) {
-      c.ws.close(RoomCloseCode.slowConsumer, "too slow to keep up");
-      return;
-    }
-    c.socket.write(frame);
+    if (!c.open) return;
+    if (c.buffered > MAX_BUFFERED_BYTES) return c.close(RoomCloseCode.slowConsumer, "too slow to keep up");
+    c.send(frame);
   }
 
   private sendError(c: EdgeConn, code: ErrorCode, message?: string, retryAfterMs?: number) {
@@ -154,13 +167,13 @@ export class Edge implements Delivery {
   private reject(c: EdgeConn, code: ErrorCode, message?: string, retryAfterMs?: number) {
     c.rejected++;
     if (c.rejected > MAX_REJECTED) {
-      c.ws.close(RoomCloseCode.flooding, "flooding");
+      c.close(RoomCloseCode.flooding, "flooding");
       return;
     }
     this.sendError(c, code, message, retryAfterMs);
   }
 
-  private onMessage(c: EdgeConn, raw: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) {
+  private onMessage(c: EdgeConn, raw: Buffer, isBinary: boolean) {
     const now = Date.now();
     const dt = (now - c.lastRefill) / 1000;
     c.lastRefill = now;
@@ -168,11 +181,11 @@ export class Edge implements Delivery {
     c.msgTokens = Math.min(MSG_BURST, c.msgTokens + dt * MSG_RATE);
     if (c.msgTokens < 1) return this.reject(c, "rate_limited", undefined, Math.ceil(1000 / MSG_RATE));
     c.msgTokens -= 1;
-    const size = Array.isArray(raw) ? raw.reduce((s, b) => s + b.length, 0) : raw.byteLength;
+    const size = raw.length;
     if (isBinary || size > MAX_CLIENT_FRAME_BYTES) return this.reject(c, isBinary ? "validation_failed" : "payload_too_large", isBinary ? "Binary frames are not accepted." : undefined);
     let json: unknown;
     try {
-      json = JSON.parse(Buffer.isBuffer(raw) ? raw.toString("utf8") : Buffer.from(raw as ArrayBuffer).toString("utf8"));
+      json = JSON.parse(raw.toString("utf8"));
     } catch {
       return this.reject(c, "malformed_json");
     }

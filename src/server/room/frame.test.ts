@@ -4,7 +4,7 @@ import * as ws from "ws";
 
 // ws's ESM entry exports its frame encoder; @types/ws does not declare it.
 const { Sender } = ws as unknown as { Sender: { frame(data: Buffer, o: object): Buffer[] } };
-import { encodeTextFrame } from "./edge.ts";
+import { encodeTextFrame } from "./websocket.ts";
 
 test("pre-encoded fan-out frames are byte-identical to what ws sends, at every length boundary", () => {
   for (const len of [0, 1, 125, 126, 127, 65535, 65536, 70000]) {

@@ -3,18 +3,17 @@
  * It has no database and no domain logic: it completes handshakes, writes the frames it is sent, and
  * passes validated client messages back.
  */
-import type { IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
-import { WebSocketServer } from "ws";
 import type { ValidClientMessage } from "../../shared/contracts/room.ts";
 import { Edge } from "./edge.ts";
-import { WS_MAX_PAYLOAD } from "./gateways.ts";
+import { acceptUpgrade } from "./websocket.ts";
 import type { FromGateway, ToGateway } from "./gateway-pool.ts";
 
 const send = (m: FromGateway) => {
   if (process.connected) process.send!(m);
 };
 let batch: [string, ValidClientMessage][] = [];
+const keepAliveArg = process.argv.find((a) => a.startsWith("--keepalive-ms="));
 const edge = new Edge({
   message(connId, msg) {
     if (batch.length === 0) setImmediate(() => {
@@ -25,21 +24,15 @@ const edge = new Edge({
     batch.push([connId, msg]);
   },
   left: (connId) => send({ t: "l", connId }),
-});
-const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: WS_MAX_PAYLOAD, clientTracking: false });
+}, keepAliveArg ? { keepAliveMs: Number(keepAliveArg.split("=")[1]) } : {});
 
 process.on("message", (m: ToGateway, handle?: Socket) => {
   switch (m.t) {
     case "a": {
       if (!handle) return send({ t: "l", connId: m.info.connId });
       handle.on("error", () => handle.destroy());
-      const req = { method: m.method, url: m.url, headers: m.headers } as unknown as IncomingMessage;
-      let adopted = false;
-      wss.handleUpgrade(req, handle, Buffer.from(m.head), (ws) => {
-        adopted = true;
-        edge.adopt(ws, handle, m.info, m.initial, m.closeWith);
-      });
-      if (!adopted && !m.closeWith) send({ t: "l", connId: m.info.connId });
+      if (acceptUpgrade({ method: m.method, headers: m.headers }, handle)) edge.adopt(handle, Buffer.from(m.head), m.info, m.initial, m.closeWith);
+      else if (!m.closeWith) send({ t: "l", connId: m.info.connId });
       return;
     }
     case "f":

@@ -38,7 +38,7 @@ interface Gw {
   exited: boolean;
 }
 
-export function gatewayProcesses(opts: { count: number; log: { error(o: object, m: string): void; warn(o: object, m: string): void } }): Gateways {
+export function gatewayProcesses(opts: { count: number; keepAliveMs?: number; log: { error(o: object, m: string): void; warn(o: object, m: string): void } }): Gateways {
   const upstream = lateUpstream();
   const gws: Gw[] = [];
   const where = new Map<string, Gw>();
@@ -64,7 +64,10 @@ export function gatewayProcesses(opts: { count: number; log: { error(o: object, 
   };
 
   const spawn = (i: number): Gw => {
-    const child = fork(path.join(import.meta.dirname, "gateway-main.ts"), [], { serialization: "advanced", stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const child = fork(path.join(import.meta.dirname, "gateway-main.ts"), opts.keepAliveMs ? [`--keepalive-ms=${opts.keepAliveMs}`] : [], {
+      serialization: "advanced",
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
     const gw: Gw = { child, conns: new Set(), replies: [], exited: false };
     child.on("message", (m: FromGateway) => {
       if (m.t === "m") for (const [connId, msg] of m.messages) upstream.message(connId, msg);

@@ -1,13 +1,10 @@
 import type { IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import { WebSocketServer } from "ws";
 import type { ValidClientMessage } from "../../shared/contracts/room.ts";
 import type { Delivery, RoomFrames } from "./hub.ts";
 import { Edge, type EdgeConnInfo, type Upstream } from "./edge.ts";
-
-/** Largest client frame `ws` will read at all; frames over 4 KiB get an error and the connection stays. */
-export const WS_MAX_PAYLOAD = 64 * 1024;
+import { acceptUpgrade } from "./websocket.ts";
 
 /** An upgrade request handed over by the HTTP server. */
 export interface UpgradeTarget {
@@ -44,10 +41,9 @@ export function lateUpstream(): Upstream & { set(u: Upstream): void } {
 }
 
 /** Sockets in the server process itself. */
-export function inProcessGateways(): Gateways {
+export function inProcessGateways(opts: { keepAliveMs?: number } = {}): Gateways {
   const upstream = lateUpstream();
-  const edge = new Edge(upstream);
-  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: WS_MAX_PAYLOAD, clientTracking: false });
+  const edge = new Edge(upstream, opts);
   return {
     delivery: {
       frames: (showId: string, f: RoomFrames) => edge.frames(showId, f),
@@ -56,18 +52,13 @@ export function inProcessGateways(): Gateways {
     },
     connect: (u) => upstream.set(u),
     admit({ req, socket, head }, info, initial, closeWith) {
-      let adopted = false;
-      wss.handleUpgrade(req, socket, head, (ws) => {
-        adopted = true;
-        edge.adopt(ws, socket as Socket, info, initial, closeWith);
-      });
-      // A malformed handshake is refused by `ws` without a connection: the hub must forget it.
-      if (!adopted && !closeWith) upstream.left(info.connId);
+      if (acceptUpgrade(req, socket)) edge.adopt(socket as Socket, head, info, initial, closeWith);
+      // A malformed handshake is refused without a connection: the hub must forget it.
+      else if (!closeWith) upstream.left(info.connId);
     },
     connections: () => edge.size,
     async close() {
       edge.closeAll(1001, "server shutting down");
-      wss.close();
     },
     async stop() {},
   };

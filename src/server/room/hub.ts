@@ -44,13 +44,32 @@ export interface HubOptions {
   chatRate?: number;
   /** frames kept per room for catch-up */
   historyFrames?: number;
+  /**
+   * Socket writes per second one room's frames may cost (connections × frames per second). A room
+   * small enough gets a frame every tick; a bigger one gets longer frames (fewer, fuller ones), up to
+   * one a second. Every write is one system call per socket, whatever it carries.
+   */
+  writesPerSecond?: number;
   now?: () => number;
 }
 
+/** The longest a room's events wait for their frame. */
+export const MAX_FRAME_INTERVAL_MS = 1000;
+
+/**
+ * How long one frame of a room of this size collects events: a tick while connections × ticks per
+ * second stays within the write budget, else a whole number of ticks that keeps it there (≤ 1 s).
+ */
+export function frameIntervalMs(connections: number, tickMs: number, writesPerSecond: number): number {
+  const ideal = (connections * 1000) / writesPerSecond;
+  if (ideal <= tickMs) return tickMs;
+  return Math.min(MAX_FRAME_INTERVAL_MS, Math.ceil(ideal / tickMs) * tickMs);
+}
+
 /** How often a frame carrying only latest values may go to a room of this size. */
-export function latestIntervalMs(connections: number): number {
+export function latestIntervalMs(connections: number, frameMs: number): number {
   if (connections < 1000) return 0;
-  return 500;
+  return Math.max(500, frameMs);
 }
 
 /** An empty room is kept this long, with its numbering and recent frames, for reconnecting viewers. */
@@ -78,6 +97,7 @@ class Room {
   private latest = new Map<string, { event: ServerEvent; audience: Audience }>();
   private lastViewerCount = -1;
   private lastLatestAt = 0;
+  private lastFlushAt = 0;
   /** recent numbered frames (the "all" text), oldest first, for catch-up */
   private history: { seq: number; text: string }[] = [];
   /** chat budget (token bucket) and fairness: when each sender was last shown */
@@ -208,6 +228,11 @@ class Room {
 
   /** One tick: coalesce into one frame per audience, serialize once; the delivery writes the same bytes to each socket. */
   flush(delivery: Delivery, now: number) {
+    const { tickMs, writesPerSecond } = this.opts;
+    const frameMs = frameIntervalMs(this.conns.size, tickMs, writesPerSecond);
+    // A big room's frame spans several ticks (half a tick of slack absorbs timer jitter).
+    if (frameMs > tickMs && now - this.lastFlushAt < frameMs - tickMs / 2) return;
+    this.lastFlushAt = now;
     const { shown, dropped } = this.sampleChat(now);
     this.samplingNotice(now);
     if (this.conns.size !== this.lastViewerCount) {
@@ -218,7 +243,7 @@ class Room {
     this.pending = [];
     // Latest values (counts, stock left) ride along with any frame; on their own, a big room gets them
     // less often, since every frame costs one write per socket.
-    const latestDue = this.latest.size > 0 && (ordered.length > 0 || now - this.lastLatestAt >= latestIntervalMs(this.conns.size));
+    const latestDue = this.latest.size > 0 && (ordered.length > 0 || now - this.lastLatestAt >= latestIntervalMs(this.conns.size, frameMs));
     if (ordered.length === 0 && !latestDue && dropped.length === 0) return;
     const latest = latestDue ? [...this.latest.values()] : [];
     if (latestDue) {
@@ -275,7 +300,7 @@ export class RoomHub {
     private hooks: { onConnectionsChanged(total: number): void },
     opts: HubOptions = {},
   ) {
-    this.opts = { tickMs: opts.tickMs ?? 100, chatRate: opts.chatRate ?? 150, historyFrames: opts.historyFrames ?? 600, now: opts.now ?? Date.now };
+    this.opts = { tickMs: opts.tickMs ?? 100, chatRate: opts.chatRate ?? 150, historyFrames: opts.historyFrames ?? 600, writesPerSecond: opts.writesPerSecond ?? 40_000, now: opts.now ?? Date.now };
     this.timer = setInterval(() => this.tick(), this.opts.tickMs);
     this.timer.unref();
   }

@@ -41,7 +41,7 @@ export function createRealtime(deps: {
   orders: Orders;
   flashSales: Pick<FlashSales, "forShow" | "attempt">;
   gateways: Gateways;
-  moderation: Pick<Moderation, "load" | "canJoin" | "checkChat" | "isModerator">;
+  moderation: Pick<Moderation, "load" | "canJoin" | "checkChat" | "isModerator" | "settings">;
   userForSession(token: string | undefined): Promise<User | null>;
   onConnectionsChanged(total: number): void;
   onChat(): void;
@@ -212,6 +212,8 @@ export function createRealtime(deps: {
       counters: isHost ? await counters(showId) : null,
       flashSales: deps.flashSales.forShow(showId),
       recentOrders: isHost ? await deps.orders.recentForShow(showId, 20) : null,
+      // Last, so it is as fresh as can be: the moderation cache the join loaded (a later change arrives as room.settings).
+      slowModeSeconds: (await deps.moderation.settings(showId))?.slowModeSeconds ?? 0,
     };
   }
 

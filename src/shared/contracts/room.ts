@@ -70,6 +70,8 @@ export const ServerEvent = z.discriminatedUnion("type", [
     flashSales: z.array(FlashSale),
     /** the show's latest orders, newest first: hosts and merchant staff only */
     recentOrders: z.array(HostOrder).nullable(),
+    /** the room's slow mode now: seconds between one person's chat messages, 0 = off (`room.settings` changes it) */
+    slowModeSeconds: z.number().int().nonnegative(),
   }),
   z.object({ type: z.literal("chat.message"), message: ChatMessage, clientMsgId: z.string().optional() }),
   z.object({ type: z.literal("likes.updated"), total: z.number().int() }),

@@ -4,7 +4,8 @@ import { Me, User, type SignInBody, type SignUpBody } from "../../../src/shared/
 import { ImageUploaded, Product, type ProductInput } from "../../../src/shared/contracts/catalog.ts";
 import { HostOption, Question, Show, ShowCounters, ShowSummary, StudioInfo, type ShowInput, type ShowStatus } from "../../../src/shared/contracts/shows.ts";
 import { Order, type BuyNowBody, type OrderStatus } from "../../../src/shared/contracts/checkout.ts";
-import { page } from "../../../src/shared/contracts/common.ts";
+import { Ok, page } from "../../../src/shared/contracts/common.ts";
+import { ModerationSettings, Moderator, Sanction, type ModerationSettingsInput, type SanctionInput, type SanctionKind } from "../../../src/shared/contracts/moderation.ts";
 import { FlashAttemptResult, FlashAuditEntry, FlashHoldCheckoutBody, FlashSale, FlashSaleStats, type FlashSaleInput } from "../../../src/shared/contracts/flash-sales.ts";
 import { serverClock } from "../lib/server-clock.ts";
 
@@ -17,6 +18,8 @@ const QuestionList = z.object({ items: z.array(Question) });
 const HostList = z.object({ items: z.array(HostOption) });
 const FlashSaleList = z.object({ items: z.array(FlashSale) });
 const FlashAuditPage = z.object({ items: z.array(FlashAuditEntry) });
+const SanctionList = z.object({ items: z.array(Sanction) });
+const ModeratorList = z.object({ items: z.array(Moderator) });
 export type FlashAuditItem = z.infer<typeof FlashAuditEntry>;
 export type FlashHoldCheckout = z.input<typeof FlashHoldCheckoutBody>;
 
@@ -79,6 +82,20 @@ export const api = {
     payHold: (saleId: string, holdId: string, body: FlashHoldCheckout) => http.post(`/api/v1/flash-sales/${enc(saleId)}/holds/${enc(holdId)}/checkout`, Order, body),
     stats: (saleId: string, signal?: AbortSignal) => timed(http.get(`/api/v1/flash-sales/${enc(saleId)}/stats`, FlashSaleStats, { signal })),
     audit: (saleId: string, afterSeq = 0, limit = 100) => http.get(`/api/v1/flash-sales/${enc(saleId)}/audit${qs({ afterSeq, limit })}`, FlashAuditPage),
+  },
+  /** a show's room rules, mutes and bans, deleted messages and moderators: hosts, staff and the show's moderators */
+  moderation: {
+    settings: (showId: string) => http.get(`/api/v1/shows/${enc(showId)}/moderation`, ModerationSettings),
+    /** fields left out keep their value */
+    updateSettings: (showId: string, body: ModerationSettingsInput) => http.put(`/api/v1/shows/${enc(showId)}/moderation`, ModerationSettings, body),
+    sanctions: (showId: string) => http.get(`/api/v1/shows/${enc(showId)}/moderation/sanctions`, SanctionList),
+    sanction: (showId: string, body: SanctionInput) => http.post(`/api/v1/shows/${enc(showId)}/moderation/sanctions`, Sanction, body),
+    lift: (showId: string, userId: string, kind: SanctionKind) => http.del(`/api/v1/shows/${enc(showId)}/moderation/sanctions/${enc(userId)}${qs({ kind })}`, Ok),
+    deleteMessage: (showId: string, messageId: string) => http.del(`/api/v1/shows/${enc(showId)}/chat/${enc(messageId)}`, Ok),
+    moderators: (showId: string) => http.get(`/api/v1/shows/${enc(showId)}/moderators`, ModeratorList),
+    /** hosts and merchant staff only */
+    addModerator: (showId: string, email: string) => http.post(`/api/v1/shows/${enc(showId)}/moderators`, Moderator, { email }),
+    removeModerator: (showId: string, userId: string) => http.del(`/api/v1/shows/${enc(showId)}/moderators/${enc(userId)}`, Ok),
   },
   buyer: {
     buyNow: (body: BuyNowBody, idempotencyKey: string) => http.post("/api/v1/checkout/buy-now", Order, body, { headers: { "idempotency-key": idempotencyKey } }),

@@ -1,6 +1,7 @@
 import { RoomCloseCode, ServerFrame, type ClientMessage, type ServerEvent } from "../../../src/shared/contracts/room.ts";
 
-export type ConnectionState = "connecting" | "open" | "reconnecting" | "gone";
+/** `gone`: no such show; `banned`: this account is banned from the room (neither reconnects). */
+export type ConnectionState = "connecting" | "open" | "reconnecting" | "gone" | "banned";
 
 export interface RoomSocketHandlers {
   onEvents(events: ServerEvent[]): void;
@@ -117,6 +118,11 @@ export class RoomSocket {
       if (this.stopped) return;
       if (ev.code === RoomCloseCode.showNotFound) {
         this.handlers.onState("gone");
+        return;
+      }
+      // Banned by the host or a moderator: knocking again would only be refused again.
+      if (ev.code === RoomCloseCode.banned) {
+        this.handlers.onState("banned");
         return;
       }
       this.scheduleReconnect();

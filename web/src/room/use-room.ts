@@ -35,7 +35,8 @@ export interface RoomState {
   counters: ShowCounters | null;
   orders: HostOrder[];
   notes: { key: number; note: OrderNote }[];
-  error: { key: number; code: string; message: string } | null;
+  /** the last refusal or problem the room reported to us; `at` is when it arrived (Date.now()) */
+  error: { key: number; code: string; message: string; retryAfterMs?: number; at: number } | null;
   /** incremented on every like from anyone, to animate hearts */
   likeBursts: number;
   /** flash sales of this show by id, as last announced */
@@ -44,6 +45,8 @@ export interface RoomState {
   flashResults: Record<string, FlashAttemptResult>;
   /** set while the room shows a sample of a chat running faster than anyone can read */
   chatSampling: { received: number; shown: number } | null;
+  /** the room's slow mode: seconds between one person's chat messages, 0 = off */
+  slowModeSeconds: number;
 }
 
 const CHAT_KEEP = 100;
@@ -75,6 +78,7 @@ const initial: RoomState = {
   flashSales: {},
   flashResults: {},
   chatSampling: null,
+  slowModeSeconds: 0,
 };
 
 let seq = 0;
@@ -106,6 +110,7 @@ function apply(s: RoomState, e: ServerEvent): RoomState {
         counters: e.counters,
         flashSales: Object.fromEntries(e.flashSales.map((f) => [f.id, f])),
         orders: e.recentOrders ? e.recentOrders.slice(0, ORDERS_KEEP) : s.orders,
+        slowModeSeconds: e.slowModeSeconds,
       };
     }
     case "chat.message": {
@@ -132,8 +137,9 @@ function apply(s: RoomState, e: ServerEvent): RoomState {
       return s.orders.some((o) => o.orderId === e.order.orderId) ? s : { ...s, orders: [e.order, ...s.orders].slice(0, ORDERS_KEEP) };
     case "pong":
     case "frame":
-    case "room.settings":
       return s;
+    case "room.settings":
+      return { ...s, slowModeSeconds: e.slowModeSeconds };
     case "chat.deleted":
       return { ...s, chat: s.chat.filter((c) => c.id !== e.messageId) };
     case "chat.sampling":
@@ -144,7 +150,11 @@ function apply(s: RoomState, e: ServerEvent): RoomState {
       return { ...s, flashResults: { ...s.flashResults, [e.result.key]: e.result } };
     case "error":
       // A refused message (rate limit, validation) is not coming back: stop showing it as sending.
-      return { ...s, chat: s.chat.filter((c) => !c.pending), error: { key: ++seq, code: e.code, message: e.message } };
+      return {
+        ...s,
+        chat: s.chat.filter((c) => !c.pending),
+        error: { key: ++seq, code: e.code, message: e.message, ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}), at: Date.now() },
+      };
   }
 }
 

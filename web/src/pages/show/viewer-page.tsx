@@ -12,13 +12,14 @@ import { Link } from "../../router.tsx";
 import { signInHref, useSession } from "../../session.tsx";
 import { EyeIcon } from "../home.tsx";
 import { BuySheet } from "./buy-sheet.tsx";
-import { ChatOverlay, Composer } from "./chat.tsx";
+import { BusyChatNote, ChatOverlay, Composer, useChatRestriction } from "./chat.tsx";
 import { FlashBanner, FlashCheckoutSheet, useFlashSale } from "./flash-sale.tsx";
 import { LikeButton } from "./likes.tsx";
 import { ProductCard } from "./product-card.tsx";
 
 const NOTE_MS = 4000;
 const ERROR_MS = 4000;
+const RESTRICTION_CODES = new Set(["muted", "banned", "slow_mode"]);
 
 export function ViewerPage({ showId }: { showId: string }) {
   const { m, fmt } = useI18n();
@@ -51,6 +52,7 @@ export function ViewerPage({ showId }: { showId: string }) {
   const { state } = room;
   const status = state.status ?? show?.status ?? null;
   const flash = useFlashSale(room, user, status === "ended");
+  const restriction = useChatRestriction(state, !!state.you?.isHost);
 
   // Going live: the playlist URL arrives with the show, which may need a moment to be published.
   useEffect(() => {
@@ -222,12 +224,14 @@ export function ViewerPage({ showId }: { showId: string }) {
                 🛍️ {m.player.someoneBought(n.note.productTitle, n.note.quantity)}
               </p>
             ))}
-            {state.error && (
+            {/* mutes, bans and slow mode are the composer's to say, for as long as they last */}
+            {state.error && !RESTRICTION_CODES.has(state.error.code) && (
               <p class="toast toast-error" role="alert">
                 {roomErrorText(m, state.error.code, state.error.message)}
               </p>
             )}
           </div>
+          <BusyChatNote sampling={state.chatSampling} />
           <ChatOverlay chat={state.chat} questions={state.questions} you={state.you} productTitles={productTitles} />
           {flash && <FlashBanner c={flash} showId={showId} />}
           {showcased && status !== "ended" && <ProductCard product={showcased} onOpen={() => void openSheet(showcased)} buttonRef={(b) => (cardButton.current = b)} />}
@@ -236,7 +240,14 @@ export function ViewerPage({ showId }: { showId: string }) {
               {m.player.signInToChat}
             </Link>
           ) : status === "ended" ? null : (
-            <Composer canChat={canChat} connected={connected} askAvailable onSend={room.sendChat} onAsk={(text) => room.ask(text, showcased?.id ?? null)} />
+            <Composer
+              canChat={canChat}
+              connected={connected}
+              askAvailable
+              onSend={room.sendChat}
+              onAsk={(text) => room.ask(text, showcased?.id ?? null)}
+              restriction={restriction}
+            />
           )}
         </div>
 

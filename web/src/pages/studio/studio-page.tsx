@@ -1,15 +1,17 @@
 import { useEffect, useState } from "preact/hooks";
 import type { Question, Show, StudioInfo } from "../../../../src/shared/contracts/shows.ts";
 import { api } from "../../api/endpoints.ts";
+import { isApiError } from "../../api/client.ts";
 import { HlsVideo } from "../../components/hls-video.tsx";
 import { CopyButton, ErrorBox, Spinner, useAsync, useTitle } from "../../components/ui.tsx";
 import { roomErrorText, useI18n } from "../../i18n/index.tsx";
-import { useRoom } from "../../room/use-room.ts";
+import { useRoom, type Room } from "../../room/use-room.ts";
 import { Link } from "../../router.tsx";
 import { signInHref, useSession } from "../../session.tsx";
-import { ChatOverlay, Composer } from "../show/chat.tsx";
+import { BusyChatNote, ChatOverlay, Composer } from "../show/chat.tsx";
 import { StatusBadge } from "./studio-list.tsx";
 import { FlashPanel } from "./flash-panel.tsx";
+import { ChatLineActions, ModerationPanel, useStudioModeration, type StudioModeration } from "./moderation-panel.tsx";
 
 function StreamSetup({ info, onRotated }: { info: StudioInfo; onRotated(i: StudioInfo): void }) {
   const { m, errorText } = useI18n();
@@ -115,6 +117,34 @@ function QuestionItem({ q, showId, productTitle, onDone }: { q: Question; showId
   );
 }
 
+/** The room's chat with a moderation menu on each message from someone else. */
+function StudioChat({ room, mod, signedIn, ended }: { room: Room; mod: StudioModeration | null; signedIn: boolean; ended: boolean }) {
+  const { m } = useI18n();
+  const { state } = room;
+  return (
+    <section class="card studio-chat" aria-labelledby="chat-title" data-testid="studio-chat">
+      <h2 id="chat-title" class="card-title">
+        {m.studio.chat}
+      </h2>
+      <BusyChatNote sampling={state.chatSampling} />
+      {mod?.notice && (
+        <p class="flash" role="status" data-testid="moderation-notice">
+          {mod.notice}
+        </p>
+      )}
+      {state.chat.length === 0 && <p class="empty">{m.studio.noChat}</p>}
+      <ChatOverlay
+        chat={state.chat}
+        questions={[]}
+        you={state.you}
+        productTitles={new Map()}
+        actions={mod?.settings ? (line) => <ChatLineActions line={line} you={state.you} mod={mod} /> : undefined}
+      />
+      {!ended && <Composer canChat={signedIn && (state.you?.canChat ?? true)} connected={state.connection === "open"} askAvailable={false} onSend={room.sendChat} onAsk={() => false} />}
+    </section>
+  );
+}
+
 export function StudioPage({ showId }: { showId: string }) {
   const { m, fmt, errorText } = useI18n();
   const { user } = useSession();
@@ -123,6 +153,7 @@ export function StudioPage({ showId }: { showId: string }) {
   const initialQuestions = useAsync(() => api.host.openQuestions(showId), [showId, user?.id]);
   const room = useRoom(showId);
   const { state } = room;
+  const mod = useStudioModeration(showId, user?.id, state.ready ? state.slowModeSeconds : null);
   const [resolved, setResolved] = useState<Record<string, Question>>({});
   const [showcaseBusy, setShowcaseBusy] = useState(false);
   const [actionError, setActionError] = useState<string | null>(null);
@@ -155,6 +186,10 @@ export function StudioPage({ showId }: { showId: string }) {
         </Link>
       </section>
     );
+  // Not the host nor staff: a moderator of this show still gets the chat and the moderation card.
+  const studioForbidden = isApiError(studioReq.error) && studioReq.error.code === "forbidden";
+  if (studioForbidden && show && mod.settings) return <ModeratorStudio show={show} room={room} mod={mod} signedIn={!!user} />;
+  if (studioForbidden && !mod.error) return <Spinner />;
   if (showReq.error || studioReq.error) return <section class="page">{<ErrorBox error={showReq.error ?? studioReq.error} onRetry={() => (showReq.reload(), studioReq.reload())} />}</section>;
   if (!show || !info) return <Spinner />;
 
@@ -267,6 +302,7 @@ export function StudioPage({ showId }: { showId: string }) {
             </div>
           </section>
           {status !== "ended" && <StreamSetup info={info} onRotated={(i) => studioReq.setData(i)} />}
+          <ModerationPanel mod={mod} canManage />
         </div>
 
         <div class="studio-col">
@@ -344,14 +380,38 @@ export function StudioPage({ showId }: { showId: string }) {
             </ol>
           </section>
 
-          <section class="card studio-chat" aria-labelledby="chat-title">
-            <h2 id="chat-title" class="card-title">
-              {m.studio.chat}
-            </h2>
-            {state.chat.length === 0 && <p class="empty">{m.studio.noChat}</p>}
-            <ChatOverlay chat={state.chat} questions={[]} you={state.you} productTitles={new Map()} />
-            {status !== "ended" && <Composer canChat={!!user && (state.you?.canChat ?? true)} connected={state.connection === "open"} askAvailable={false} onSend={room.sendChat} onAsk={() => false} />}
-          </section>
+          <StudioChat room={room} mod={mod.settings ? mod : null} signedIn={!!user} ended={status === "ended"} />
+        </div>
+      </div>
+    </div>
+  );
+}
+
+/** The studio of a moderator who is not the host: the show's chat and the moderation card. */
+function ModeratorStudio({ show, room, mod, signedIn }: { show: Show; room: Room; mod: StudioModeration; signedIn: boolean }) {
+  const { m, fmt } = useI18n();
+  const status = room.state.status ?? show.status;
+  return (
+    <div class="page studio">
+      <header class="studio-head">
+        <div class="grow">
+          <h1>{show.title}</h1>
+          <p class="muted">
+            <StatusBadge status={status} /> {m.moderation.title} · <time dateTime={show.scheduledAt}>{fmt.dateTime(show.scheduledAt)}</time>
+          </p>
+        </div>
+        <div class="actions">
+          <Link class="btn btn-small btn-ghost" href={`/shows/${show.id}`}>
+            {m.studio.viewerPage}
+          </Link>
+        </div>
+      </header>
+      <div class="studio-grid studio-grid-2">
+        <div class="studio-col">
+          <StudioChat room={room} mod={mod} signedIn={signedIn} ended={status === "ended"} />
+        </div>
+        <div class="studio-col">
+          <ModerationPanel mod={mod} canManage={false} />
         </div>
       </div>
     </div>
