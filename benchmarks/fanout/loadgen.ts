@@ -1,7 +1,7 @@
 /**
  * Load generator of the fan-out benchmark, run as its own process by run.ts; one process holds at most
  * FANOUT_PER_LOADGEN sockets (a process may hold ~20,000 open files here). It opens `count` viewer
- * connections to one room, each from (and to) one of a few 127.0.0.x addresses so that no address runs
+ * connections to one room, each to one of a few 127.0.0.x addresses so that no address runs
  * out of ephemeral ports, then, when told, drives chat and likes from the senders among them and counts
  * what every viewer receives.
  *
@@ -32,7 +32,10 @@ export interface FanoutJob {
   first: number;
   count: number;
   total: number;
-  /** connection j goes from and to addresses[floor(j / perAddress)] */
+  /**
+   * connection j goes to addresses[floor(j / perAddress)] (the kernel picks the source port per
+   * destination; binding a source address would make every connect() search the port range: slow)
+   */
   addresses: string[];
   perAddress: number;
   /** room-wide numbers; a generator takes the roles of the global indices that fall to it */
@@ -57,6 +60,8 @@ export interface ConnectedReport {
   connected: number;
   failed: number;
   failures: Record<string, number>;
+  /** joins that failed at first and were tried again, by reason */
+  retries: Record<string, number>;
 }
 
 export interface FanoutReport {
@@ -184,12 +189,33 @@ const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 
 const bump = (o: Record<string, number>, k: string) => void (o[k] = (o[k] ?? 0) + 1);
 
-function onVetrinaFrame(c: Conn, data: Buffer) {
-  const t = Date.now();
+/**
+ * Counts of one frame's bytes, kept for the copies other viewers receive: a room frame is the same
+ * bytes for everyone, so it is searched once per load generator, not once per socket (searching each
+ * copy made the load generator, not the server, the bottleneck). A copy is recognised by its header
+ * (`{"type":"frame","ts":…,"seq":…}`), its length and its last bytes; a personal frame (a sender's own
+ * messages added) differs in length and ending, so it is counted on its own.
+ */
+const frameCounts = new Map<string, { chats: number; likes: number }>();
+function countFrame(data: Buffer): { chats: number; likes: number } {
+  const headerEnd = data.indexOf(0x7d); // the first "}" closes the header event
+  const key = headerEnd > 0 && headerEnd < 120 ? `${data.toString("latin1", 0, headerEnd)}|${data.length}|${data.toString("latin1", Math.max(0, data.length - 32))}` : null;
+  const known = key ? frameCounts.get(key) : undefined;
+  if (known) return known;
   let chats = occurrences(data, CHAT_NEEDLE);
   // Should the serialization ever change (spaces, key order), fall back to parsing rather than miscount.
   if (chats === 0 && data.indexOf(CHAT_LOOSE) >= 0) chats = vetrinaEvents(data).events.filter((e) => e.type === "chat.message").length;
-  const likes = occurrences(data, LIKES_NEEDLE);
+  const counts = { chats, likes: occurrences(data, LIKES_NEEDLE) };
+  if (key) {
+    if (frameCounts.size > 20_000) frameCounts.clear();
+    frameCounts.set(key, counts);
+  }
+  return counts;
+}
+
+function onVetrinaFrame(c: Conn, data: Buffer) {
+  const t = Date.now();
+  const { chats, likes } = countFrame(data);
   const inWindow = t >= windowStart && t < windowEnd;
   if (inWindow) {
     chatDelivered += chats;
@@ -239,7 +265,22 @@ function onSocketIoPacket(c: Conn, data: Buffer) {
   }
 }
 
-function open(j: number): Promise<void> {
+/** Joins that failed and were tried again (as a real client reconnects), by first failure reason. */
+const joinRetries: Record<string, number> = {};
+const JOIN_ATTEMPTS = 4;
+
+/** Opens viewer j, trying again after a short random pause when the join fails, up to JOIN_ATTEMPTS. */
+async function open(j: number): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const reason = await openOnce(j, attempt === JOIN_ATTEMPTS);
+    if (reason === null || attempt === JOIN_ATTEMPTS) return;
+    bump(joinRetries, reason);
+    await new Promise((r) => setTimeout(r, 200 + Math.random() * 800));
+  }
+}
+
+/** One join attempt: null when joined, else why not (recorded as a failure only when `last`). */
+function openOnce(j: number, last: boolean): Promise<string | null> {
   const index = job.first + j;
   const addr = job.addresses[Math.min(job.addresses.length - 1, Math.floor(j / job.perAddress))]!;
   const sender = roleOrdinal(index, job.senders, job.total) !== null;
@@ -248,29 +289,28 @@ function open(j: number): Promise<void> {
   const vetrina = job.protocol === "vetrina";
   const c: Conn = { ws: null as unknown as RawWs, index, joined: false, probe, sendsSomething: sender || liker, likesBase: 0, likesSeen: 0, seq: 0 };
   conns[j] = c;
-  return new Promise<void>((resolve) => {
+  return new Promise<string | null>((resolve) => {
     let settled = false;
     const fail = (reason: string) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      bump(failures, reason);
+      if (last) bump(failures, reason);
       c.ws.terminate();
-      resolve();
+      resolve(reason);
     };
     const timer = setTimeout(() => fail("timeout"), 30_000);
     const joined = () => {
       settled = true;
       clearTimeout(timer);
       c.joined = true;
-      resolve();
+      resolve(null);
     };
     c.ws = new RawWs(
       {
         host: addr,
         port: job.port,
         path: vetrina ? job.roomPath : "/socket.io/?EIO=4&transport=websocket",
-        localAddress: addr,
         headers: vetrina ? { cookie: `vetrina_session=${job.tokens[j]}` } : {},
       },
       {
@@ -413,7 +453,7 @@ process.on("message", async (m: ToLoadgen) => {
       job = m.job;
       await connectAll();
       const connected = conns.filter((c) => c?.joined).length;
-      const msg: ConnectedReport = { kind: "connected", connected, failed: job.count - connected, failures };
+      const msg: ConnectedReport = { kind: "connected", connected, failed: job.count - connected, failures, retries: joinRetries };
       process.send!(msg);
       return;
     }

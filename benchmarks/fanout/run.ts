@@ -3,7 +3,7 @@
  * server (socketio-server.ts: `io.to(room).emit(…)` per chat message and per like), in one invocation.
  *
  * Each run starts its server and its load generators (loadgen.ts) as separate processes, opens N
- * viewer connections to ONE room (from several 127.0.0.x addresses, ≤ FANOUT_PER_LOADGEN sockets per
+ * viewer connections to ONE room (to several 127.0.0.x addresses, ≤ FANOUT_PER_LOADGEN sockets per
  * load-generator process), waits until every connection is in, measures the server's memory with N
  * idle connections, then drives chat (and likes) and, after a warm-up, measures for FANOUT_SECONDS:
  *   - delivered chat events/s: chat events received, summed over every viewer;
@@ -13,7 +13,8 @@
  *   - server CPU seconds: utime+stime from /proc over the server process and ALL its descendants
  *     (Vetrina's room gateways and HLS packager, Socket.IO's cluster workers);
  *   - delivered events per server CPU-second (the headline ratio), unintended disconnects;
- *   - memory per idle connection: RSS of those processes with N idle connections minus before, ÷ N.
+ *   - memory per idle connection: RSS of those processes with N connections idle for FANOUT_IDLE_SECONDS
+ *     (so V8 has returned the join burst's garbage) minus before, ÷ N.
  *
  * Workloads:
  *   comparison  100 chat messages/s room-wide (100 senders at 1/s: Vetrina allows 2/s per user), for
@@ -41,8 +42,9 @@
  *   FANOUT_PROBES                latency probe viewers, spread over the room (default 200; N = all):
  *                                only probes parse frames; each records every chat event it gets
  *   FANOUT_PER_LOADGEN           sockets per load-generator process (default 12500)
- *   FANOUT_PER_ADDRESS           sockets per 127.0.0.x source address (default 5000)
+ *   FANOUT_PER_ADDRESS           sockets per 127.0.0.x destination address (default 5000)
  *   FANOUT_CONNECT_CONCURRENCY   handshakes in flight per load generator while joining (default 200)
+ *   FANOUT_IDLE_SECONDS          idle wait after the joins before memory is read (default 15)
  *   LOADGEN_NODE_ARGS, SERVER_NODE_ARGS   extra node flags for the load generators / the Vetrina server
  */
 import { fork, type ChildProcess } from "node:child_process";
@@ -76,6 +78,7 @@ const PROBES = Number(env.FANOUT_PROBES ?? 200);
 const PER_LOADGEN = Number(env.FANOUT_PER_LOADGEN ?? 12_500);
 const PER_ADDRESS = Number(env.FANOUT_PER_ADDRESS ?? 5_000);
 const CONNECT_CONCURRENCY = Number(env.FANOUT_CONNECT_CONCURRENCY ?? 200);
+const IDLE_SECONDS = Number(env.FANOUT_IDLE_SECONDS ?? 15);
 const here = import.meta.dirname;
 
 type ServerKind = "vetrina" | "socketio";
@@ -107,7 +110,7 @@ function openFileLimit(): number {
   return m ? Number(m[1]) : 20_000;
 }
 
-/** Source/destination addresses: 127.0.0.10 upward, a fresh one for every block of sockets. */
+/** Destination addresses: 127.0.0.10 upward, a fresh one for every block of sockets. */
 let addressCounter = 0;
 function nextAddress(): string {
   const k = addressCounter++;
@@ -124,6 +127,8 @@ interface ServerHandle {
   tokens: string[];
   /** how it ran: gateways or workers */
   processes: string;
+  /** what the server printed (Vetrina: its log at LOG_LEVEL=error) */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -152,6 +157,7 @@ async function startVetrina(n: number, gateways: string): Promise<ServerHandle> 
     roomPath: `/api/v1/shows/${showId}/room`,
     tokens,
     processes: `ROOM_GATEWAYS=${gateways}`,
+    output: server.output,
     async stop() {
       pusher.kill("SIGKILL");
       await stopGracefully(server.child);
@@ -182,6 +188,7 @@ async function startSocketIo(n: number, workersOption: string): Promise<ServerHa
     roomPath: "",
     tokens: [],
     processes: workers === 1 ? "1 process" : `${workers} cluster workers`,
+    output: () => "",
     async stop() {
       await stopGracefully(child);
     },
@@ -226,6 +233,8 @@ interface Result {
   processes: string;
   connected: number;
   failures: Record<string, number>;
+  /** join attempts that failed and were tried again */
+  rejoined: number;
   chatSentPerSec: number;
   deliveredPerSec: number;
   /** delivered ÷ (sent × connected viewers) */
@@ -300,10 +309,18 @@ async function measure(server: ServerHandle, n: number, w: Workload): Promise<Re
     const joined = await Promise.all(gens.map(({ gen, job }) => gen.ask<ConnectedReport>({ kind: "job", job }, "connected")));
     const connected = joined.reduce((s, r) => s + r.connected, 0);
     const failures: Record<string, number> = {};
-    for (const r of joined) merge(failures, r.failures);
+    const retries: Record<string, number> = {};
+    for (const r of joined) {
+      merge(failures, r.failures);
+      merge(retries, r.retries);
+    }
+    if (Object.keys(retries).length) console.log(`  joins tried again (the client reconnects, as a real one does): ${JSON.stringify(retries)}`);
+    if (connected < n && server.output()) console.log(`  server log (last lines):\n${server.output().trim().split("\n").slice(-5).map((l) => `    ${l.slice(0, 400)}`).join("\n")}`);
     console.log(`  ${connected.toLocaleString("en")}/${n.toLocaleString("en")} viewers in the room after ${((Date.now() - joinStart) / 1000).toFixed(1)} s${Object.keys(failures).length ? `; failed: ${JSON.stringify(failures)}` : ""}`);
 
-    await sleep(3000); // idle: let joins settle
+    // Idle: let the joins settle and V8's memory reducer return the join burst's garbage (it runs
+    // some seconds after allocation calms down), so the figure is what idle connections hold.
+    await sleep(IDLE_SECONDS * 1000);
     const rssIdleByPid = treeRss(server.pid);
     const rssIdle = [...rssIdleByPid.values()].reduce((sum, p) => sum + p.rss, 0);
     console.log(`  KiB per idle connection by process: ${rssGrowth(rssBeforeByPid, rssIdleByPid, connected)}`);
@@ -367,6 +384,7 @@ async function measure(server: ServerHandle, n: number, w: Workload): Promise<Re
       processes: server.processes,
       connected,
       failures,
+      rejoined: Object.values(retries).reduce((a, b) => a + b, 0),
       chatSentPerSec: perSec(chatSent),
       deliveredPerSec: perSec(delivered),
       delivery: chatSent && connected ? delivered / (chatSent * connected) : NaN,
@@ -428,7 +446,7 @@ async function run(kind: ServerKind, n: number, w: Workload): Promise<Result> {
 
 function emptyResult(kind: ServerKind, n: number, w: Workload): Result {
   return {
-    server: kind, workload: w.name, n, processes: "", connected: 0, failures: {}, chatSentPerSec: NaN, deliveredPerSec: NaN, delivery: NaN, perViewerPerSec: NaN, p50: NaN, p99: NaN,
+    server: kind, workload: w.name, n, processes: "", connected: 0, failures: {}, rejoined: 0, chatSentPerSec: NaN, deliveredPerSec: NaN, delivery: NaN, perViewerPerSec: NaN, p50: NaN, p99: NaN,
     p50Posted: NaN, p99Posted: NaN, latencySamples: 0, lateSends: 0, cpuSeconds: NaN, cpuByCommand: "", eventsPerCpuSecond: NaN, disconnects: 0, closeCodes: {}, sendErrors: {}, memKiBPerConn: NaN, likesSentPerSec: NaN,
     likeUpdatesPerViewerPerSec: NaN, likesAccounted: null, loadgenCpuSeconds: NaN, loadgenLoopDelayMaxMs: NaN,
   };
@@ -440,7 +458,10 @@ const fmtInt = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString
 const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : "–");
 const pct = (x: number | null) => (x !== null && Number.isFinite(x) ? `${(x * 100).toFixed(1)} %` : "–");
 const ratio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) && b !== 0 ? `×${(a / b).toFixed(a / b >= 10 ? 0 : 2)}` : "–");
-const connectedCell = (r: Result) => (r.error ? `failed: ${r.error.replace(/\|/g, "/")}` : `${fmtInt(r.connected)}${r.connected < r.n ? ` (${Object.entries(r.failures).map(([k, v]) => `${v} ${k}`).join(", ")})` : ""}`);
+const connectedCell = (r: Result) =>
+  r.error
+    ? `failed: ${r.error.replace(/\|/g, "/")}`
+    : `${fmtInt(r.connected)}${r.connected < r.n ? ` (${Object.entries(r.failures).map(([k, v]) => `${v} ${k}`).join(", ")})` : ""}${r.rejoined ? ` (${fmtInt(r.rejoined)} join retries)` : ""}`;
 
 function comparisonTable(rows: Result[]): string {
   const lines = [
@@ -483,7 +504,7 @@ function festivalTable(rows: Result[]): string {
 const common =
   `Latency: the receiver's clock minus the server timestamp the chat event carries: \`ts\` on the event, or on Vetrina's frame header (\`{type:"frame",ts}\`: when the tick's frame was made), else the message's \`at\` (ms); Socket.IO: \`ts\`, taken when the message is handled. "Since posted" measures from the message's \`at\` instead (when Vetrina stored it; Socket.IO: the same instant as \`ts\`), so it includes Vetrina's tick batching. Every chat event received by up to ${PROBES.toLocaleString("en")} probe viewers spread over the room, 0.1 ms histogram. ` +
   `Server CPU: utime+stime from /proc over the server process and all its descendants (Vetrina's include its HLS packager, ffmpeg -c copy; the test-pattern publisher is not the server's) during the ${SECONDS} s window, after a ${WARMUP} s warm-up with every connection open. ` +
-  `Memory: RSS of those processes with N idle connections minus before connecting, ÷ N. ` +
+  `Memory: RSS of those processes with N connections idle for ${IDLE_SECONDS} s (V8 returns the join burst's garbage some seconds after it) minus before connecting, ÷ N. ` +
   `Socket.IO 4 (socketio-server.ts): WebSocket transport only, no compression, \`io.to(room).emit\` per chat message and per like, no persistence, authentication or rate limiting; when N does not fit in one process's open-file limit it runs as node:cluster workers with @socket.io/cluster-adapter. ` +
   `Viewers are split over load-generator processes of ≤ ${PER_LOADGEN.toLocaleString("en")} sockets, ≤ ${PER_ADDRESS.toLocaleString("en")} per 127.0.0.x address; server, load generators and the live show's ffmpeg share the machine's cores. ` +
   `Ratios are Vetrina ÷ Socket.IO: above 1 is better for events/s and events per CPU-second, below 1 for latency, CPU and memory.`;

@@ -115,9 +115,9 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
     db: db.db,
     bus,
     showOpen: async (showId) => {
-      const s = await shows.get(showId);
-      if (!s) return { ok: false, code: "not_found" };
-      if (s.status === "ended") return { ok: false, code: "show_already_ended" };
+      const status = await shows.status(showId);
+      if (!status) return { ok: false, code: "not_found" };
+      if (status === "ended") return { ok: false, code: "show_already_ended" };
       return { ok: true };
     },
     productInShow: async (showId, productId) => !!(await shows.get(showId))?.products.some((p) => p.id === productId),

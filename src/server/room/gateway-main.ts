@@ -26,13 +26,37 @@ const edge = new Edge({
   left: (connId) => send({ t: "l", connId }),
 }, keepAliveArg ? { keepAliveMs: Number(keepAliveArg.split("=")[1]) } : {});
 
+/** Initial frames that arrived ahead of their socket (kept a while: a socket Node failed to pass never comes). */
+const initialFrames = new Map<string, { initial: string[]; at: number }>();
+setInterval(() => {
+  for (const [connId, { at }] of initialFrames) if (at < Date.now() - 30_000) initialFrames.delete(connId);
+}, 10_000).unref();
+/** Sockets adopted since the last confirmation went out. */
+let adopted: string[] = [];
+const confirm = (connId: string) => {
+  if (adopted.length === 0)
+    setImmediate(() => {
+      const connIds = adopted;
+      adopted = [];
+      send({ t: "o", connIds });
+    });
+  adopted.push(connId);
+};
+
 process.on("message", (m: ToGateway, handle?: Socket) => {
   switch (m.t) {
+    case "i":
+      initialFrames.set(m.connId, { initial: m.initial, at: Date.now() });
+      return;
     case "a": {
+      const initial = initialFrames.get(m.info.connId)?.initial ?? [];
+      initialFrames.delete(m.info.connId);
       if (!handle) return send({ t: "l", connId: m.info.connId });
       handle.on("error", () => handle.destroy());
-      if (acceptUpgrade({ method: m.method, headers: m.headers }, handle)) edge.adopt(handle, Buffer.from(m.head), m.info, m.initial, m.closeWith);
-      else if (!m.closeWith) send({ t: "l", connId: m.info.connId });
+      if (acceptUpgrade({ method: m.method, headers: m.headers }, handle)) {
+        edge.adopt(handle, Buffer.from(m.head), m.info, initial, m.closeWith);
+        if (!m.closeWith) confirm(m.info.connId);
+      } else if (!m.closeWith) send({ t: "l", connId: m.info.connId });
       return;
     }
     case "f":

@@ -15,21 +15,33 @@ import { lateUpstream, type Gateways } from "./gateways.ts";
  * clients send comes back batched.
  *
  * Messages (structured clone over the IPC channel):
- *   server → gateway: a adopt {info, initial, closeWith?, method, url, headers, head} + socket
+ *   server → gateway: i initial frames {connId, initial} (sent just before its `a`)
+ *                     a adopt {info, closeWith?, method, headers, head} + socket
  *                     f frames {showId, all, hosts, personal}
  *                     r replies [[connId, text]...]
  *                     c close {connId, code, reason}
  *                     x shut down
  *   gateway → server: m messages [[connId, msg]...]
+ *                     o adopted [connId...]
  *                     l left {connId}
+ *
+ * Node gives up on a passed socket now and then under a burst of joins (the handle and its message
+ * arrive in different reads; after three retransmissions it warns "SentHandleNotReceivedWarning" and
+ * closes it). The client sees its socket close and reconnects; the server must not keep a connection
+ * that never arrived, so every socket a gateway adopts is confirmed (`o`), and one unconfirmed after
+ * ADOPT_TIMEOUT_MS is forgotten.
  */
 export type ToGateway =
-  | { t: "a"; info: EdgeConnInfo; initial: string[]; closeWith?: { code: number; reason: string }; method: string; url: string; headers: Record<string, string | string[] | undefined>; head: Uint8Array }
+  | { t: "i"; connId: string; initial: string[] }
+  | { t: "a"; info: EdgeConnInfo; closeWith?: { code: number; reason: string }; method: string; headers: Record<string, string | string[] | undefined>; head: Uint8Array }
   | { t: "f"; showId: string; frames: RoomFrames }
   | { t: "r"; replies: [string, string][] }
   | { t: "c"; connId: string; code: number; reason: string }
   | { t: "x" };
-export type FromGateway = { t: "m"; messages: [string, ValidClientMessage][] } | { t: "l"; connId: string };
+export type FromGateway = { t: "m"; messages: [string, ValidClientMessage][] } | { t: "o"; connIds: string[] } | { t: "l"; connId: string };
+
+/** A socket handed to a gateway and not confirmed within this long never arrived. */
+const ADOPT_TIMEOUT_MS = 15_000;
 
 interface Gw {
   child: ChildProcess;
@@ -45,10 +57,13 @@ export function gatewayProcesses(opts: { count: number; keepAliveMs?: number; lo
   /** per room, the gateways holding its connections and how many */
   const roomGws = new Map<string, Map<Gw, number>>();
   const connRoom = new Map<string, string>();
+  /** sockets handed over and not yet confirmed, with when */
+  const unconfirmed = new Map<string, number>();
   let closing = false;
   let flushScheduled = false;
 
   const forget = (gw: Gw, connId: string) => {
+    unconfirmed.delete(connId);
     if (!gw.conns.delete(connId)) return;
     where.delete(connId);
     const showId = connRoom.get(connId);
@@ -71,6 +86,7 @@ export function gatewayProcesses(opts: { count: number; keepAliveMs?: number; lo
     const gw: Gw = { child, conns: new Set(), replies: [], exited: false };
     child.on("message", (m: FromGateway) => {
       if (m.t === "m") for (const [connId, msg] of m.messages) upstream.message(connId, msg);
+      else if (m.t === "o") for (const connId of m.connIds) unconfirmed.delete(connId);
       else if (m.t === "l") forget(gw, m.connId);
     });
     child.on("exit", (code, signal) => {
@@ -84,6 +100,16 @@ export function gatewayProcesses(opts: { count: number; keepAliveMs?: number; lo
     return gw;
   };
   for (let i = 0; i < opts.count; i++) gws.push(spawn(i));
+  const sweep = setInterval(() => {
+    const before = Date.now() - ADOPT_TIMEOUT_MS;
+    for (const [connId, at] of unconfirmed) {
+      if (at > before) continue;
+      const gw = where.get(connId);
+      if (gw) forget(gw, connId);
+      else unconfirmed.delete(connId);
+    }
+  }, 5000);
+  sweep.unref();
 
   const send = (gw: Gw, m: ToGateway, handle?: Socket) => {
     if (gw.exited || !gw.child.connected) return false;
@@ -137,6 +163,7 @@ export function gatewayProcesses(opts: { count: number; keepAliveMs?: number; lo
         return;
       }
       if (!closeWith) {
+        unconfirmed.set(info.connId, Date.now());
         gw.conns.add(info.connId);
         where.set(info.connId, gw);
         connRoom.set(info.connId, info.showId);
@@ -146,7 +173,10 @@ export function gatewayProcesses(opts: { count: number; keepAliveMs?: number; lo
       }
       // Replies queued for this gateway go first, so frame order per gateway stays the hub's order.
       flushReplies();
-      send(gw, { t: "a", info, initial, closeWith, method: req.method ?? "GET", url: req.url ?? "/", headers: req.headers, head: new Uint8Array(head) }, socket as Socket);
+      // The socket travels with a small message of its own: Node drops a passed handle now and then
+      // ("SentHandleNotReceivedWarning") when its message is big, and a snapshot can be tens of KB.
+      if (initial.length) send(gw, { t: "i", connId: info.connId, initial });
+      send(gw, { t: "a", info, closeWith, method: req.method ?? "GET", headers: req.headers, head: new Uint8Array(head) }, socket as Socket);
     },
     connections: () => where.size,
     async close() {
@@ -157,6 +187,7 @@ export function gatewayProcesses(opts: { count: number; keepAliveMs?: number; lo
     },
     async stop() {
       closing = true;
+      clearInterval(sweep);
       await Promise.all(
         gws.map(
           (gw) =>

@@ -32,6 +32,8 @@ export interface Shows {
   rotateStreamKey(showId: string): Promise<StudioInfo | null>;
   showcase(showId: string, productId: string | null): Promise<Result<{ at: number }>>;
   showcasedProductId(showId: string): Promise<string | null>;
+  /** Just the status (one indexed read: chat checks it for every message). */
+  status(showId: string): Promise<ShowStatus | null>;
   /** Ingest: which show does this stream key open? Null when unknown or the show is over. */
   showForStreamKey(streamKey: string): Promise<{ showId: string } | null>;
   markLive(showId: string): Promise<void>;
@@ -221,6 +223,11 @@ export function createShows(deps: ShowsDeps): Shows {
       });
       bus.publish({ type: "show.showcased", showId, productId, at });
       return { ok: true, at };
+    },
+
+    async status(showId) {
+      const r = await db.selectFrom("shows").select("status").where("id", "=", showId).executeTakeFirst();
+      return r?.status ?? null;
     },
 
     async showcasedProductId(showId) {
