@@ -72,5 +72,6 @@ process.on("message", (m: ToGateway, handle?: Socket) => {
       return;
   }
 });
+send({ t: "y" });
 // The server went away: nothing to serve for.
 process.on("disconnect", () => process.exit(0));

@@ -4,7 +4,7 @@ import path from "node:path";
 import type { ValidClientMessage } from "../../shared/contracts/room.ts";
 import type { RoomFrames } from "./hub.ts";
 import type { EdgeConnInfo } from "./edge.ts";
-import { lateUpstream, type Gateways } from "./gateways.ts";
+import { lateUpstream, refuseUpgrade, socketsPerProcess, type Gateways } from "./gateways.ts";
 
 /**
  * Room sockets in gateway child processes: each runs an `Edge` (gateway-main.ts). The server's HTTP
@@ -21,7 +21,8 @@ import { lateUpstream, type Gateways } from "./gateways.ts";
  *                     r replies [[connId, text]...]
  *                     c close {connId, code, reason}
  *                     x shut down
- *   gateway → server: m messages [[connId, msg]...]
+ *   gateway → server: y ready (listening for messages)
+ *                     m messages [[connId, msg]...]
  *                     o adopted [connId...]
  *                     l left {connId}
  *
@@ -38,20 +39,26 @@ export type ToGateway =
   | { t: "r"; replies: [string, string][] }
   | { t: "c"; connId: string; code: number; reason: string }
   | { t: "x" };
-export type FromGateway = { t: "m"; messages: [string, ValidClientMessage][] } | { t: "o"; connIds: string[] } | { t: "l"; connId: string };
+export type FromGateway = { t: "y" } | { t: "m"; messages: [string, ValidClientMessage][] } | { t: "o"; connIds: string[] } | { t: "l"; connId: string };
+
+/** Gateways started on demand, beyond the configured count, when every one is nearly full. */
+const MAX_GATEWAYS = 32;
 
 /** A socket handed to a gateway and not confirmed within this long never arrived. */
 const ADOPT_TIMEOUT_MS = 15_000;
 
 interface Gw {
   child: ChildProcess;
+  ready: boolean;
   conns: Set<string>;
   replies: [string, string][];
   exited: boolean;
 }
 
-export function gatewayProcesses(opts: { count: number; keepAliveMs?: number; log: { error(o: object, m: string): void; warn(o: object, m: string): void } }): Gateways {
+export function gatewayProcesses(opts: { count: number; keepAliveMs?: number; maxPerGateway?: number; log: { error(o: object, m: string): void; warn(o: object, m: string): void } }): Gateways {
   const upstream = lateUpstream();
+  /** A gateway holds at most this many sockets (its open-file limit); a new one starts at 80 %. */
+  const maxPerGateway = opts.maxPerGateway ?? socketsPerProcess();
   const gws: Gw[] = [];
   const where = new Map<string, Gw>();
   /** per room, the gateways holding its connections and how many */
@@ -83,9 +90,10 @@ export function gatewayProcesses(opts: { count: number; keepAliveMs?: number; lo
       serialization: "advanced",
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
-    const gw: Gw = { child, conns: new Set(), replies: [], exited: false };
+    const gw: Gw = { child, ready: false, conns: new Set(), replies: [], exited: false };
     child.on("message", (m: FromGateway) => {
-      if (m.t === "m") for (const [connId, msg] of m.messages) upstream.message(connId, msg);
+      if (m.t === "y") gw.ready = true;
+      else if (m.t === "m") for (const [connId, msg] of m.messages) upstream.message(connId, msg);
       else if (m.t === "o") for (const connId of m.connIds) unconfirmed.delete(connId);
       else if (m.t === "l") forget(gw, m.connId);
     });
@@ -156,9 +164,14 @@ export function gatewayProcesses(opts: { count: number; keepAliveMs?: number; lo
     connect: (u) => upstream.set(u),
     admit({ req, socket, head }, info, initial, closeWith) {
       const live = gws.filter((g) => !g.exited && g.child.connected);
-      const gw = live.sort((a, b) => a.conns.size - b.conns.size)[0];
-      if (!gw) {
-        socket.destroy();
+      // Ready gateways first (a new one is still loading), then the emptiest.
+      const gw = live.sort((a, b) => Number(b.ready) - Number(a.ready) || a.conns.size - b.conns.size)[0];
+      if (gw && gw.conns.size >= 0.8 * maxPerGateway && gws.length < MAX_GATEWAYS && !gws.some((g) => !g.ready && !g.exited)) {
+        opts.log.warn({ gateways: gws.length + 1, perGateway: maxPerGateway }, "room gateways nearly full; starting another");
+        gws.push(spawn(gws.length));
+      }
+      if (!gw || gw.conns.size >= maxPerGateway) {
+        refuseUpgrade(socket);
         if (!closeWith) upstream.left(info.connId);
         return;
       }
