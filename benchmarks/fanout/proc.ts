@@ -68,19 +68,21 @@ export function sampleCpu(root: number): CpuSample {
  * CPU seconds the tree used between two samples: for each process alive at the end, its CPU minus what
  * it had at the start (all of it if it started in between). A process that exited in between is lost.
  */
-export function cpuBetween(a: CpuSample, b: CpuSample): { total: number; byCommand: Map<string, { processes: number; seconds: number }> } {
+export function cpuBetween(a: CpuSample, b: CpuSample): { total: number; byCommand: Map<string, { processes: number; seconds: number }>; byProcess: string } {
   let total = 0;
+  const perProcess: string[] = [];
   const byCommand = new Map<string, { processes: number; seconds: number }>();
   for (const [pid, s] of b.byPid) {
     const before = a.byPid.get(pid);
     const used = before && before.comm === s.comm ? s.cpu - before.cpu : s.cpu;
     total += used;
+    perProcess.push(`${s.comm}[${pid}] ${used.toFixed(2)}`);
     const e = byCommand.get(s.comm) ?? { processes: 0, seconds: 0 };
     e.processes++;
     e.seconds += used;
     byCommand.set(s.comm, e);
   }
-  return { total, byCommand };
+  return { total, byCommand, byProcess: perProcess.join(", ") };
 }
 
 /** VmRSS of each process of the tree, bytes. */

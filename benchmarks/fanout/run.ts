@@ -410,6 +410,7 @@ async function measure(server: ServerHandle, n: number, w: Workload): Promise<Re
       ...(witness ? { witness: `socket.io-client witness: ${perSec(witnessChat).toFixed(1)} chat/s, ${perSec(witnessLikes).toFixed(1)} like packets/s; load-generator viewers: ${(perSec(delivered) / Math.max(1, connected)).toFixed(1)} chat/s, ${(perSec(likeUpdates) / Math.max(1, connected)).toFixed(1)} like packets/s each` } : {}),
     };
     console.log(`  server RSS: ${(rssBefore / 2 ** 20).toFixed(0)} MiB before, ${(rssIdle / 2 ** 20).toFixed(0)} MiB idle with the room, ${(rssLoaded / 2 ** 20).toFixed(0)} MiB at the end of the window`);
+    console.log(`  server CPU s by process: ${cpu.byProcess}`);
     console.log(`  server CPU in the window: ${result.cpuByCommand}; load generators ${loadgenCpu.toFixed(2)} s (longest event-loop stall ${loopMax.toFixed(0)} ms)`);
     if (lateSends) console.log(`  ! ${lateSends} sends in the window went out more than 250 ms late: the load generators could not keep up`);
     if (Object.keys(sendErrors).length) console.log(`  errors answered to senders: ${JSON.stringify(sendErrors)}`);

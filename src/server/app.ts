@@ -131,7 +131,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
     orders,
     flashSales,
     gateways: config.room.gateways > 0 ? gatewayProcesses({ count: config.room.gateways, keepAliveMs: config.room.keepAliveMs, log }) : inProcessGateways({ keepAliveMs: config.room.keepAliveMs }),
-    hub: { chatRate: config.room.chatRate, writesPerSecond: config.room.writesPerSecond },
+    hub: { chatRate: config.room.chatRate, writesPerSecond: config.room.writesPerSecond, chatDeliveriesPerSecond: config.room.chatDeliveriesPerSecond },
     userForSession: (token) => accounts.userForSession(token),
     onConnectionsChanged: (n) => metrics.roomConnections.set(n),
     onChat: () => metrics.chatMessages.inc(),

@@ -29,6 +29,7 @@ const EnvSchema = z.object({
   ROOM_GATEWAYS: z.union([z.literal("auto"), z.coerce.number().int().min(0).max(32)]).default(0),
   ROOM_CHAT_RATE: z.coerce.number().int().min(1).max(10_000).default(150),
   ROOM_WRITES_PER_SECOND: z.coerce.number().int().min(1_000).max(10_000_000).default(40_000),
+  ROOM_CHAT_DELIVERIES_PER_SECOND: z.coerce.number().int().min(10_000).max(1_000_000_000).default(2_500_000),
   ROOM_KEEPALIVE_SECONDS: z.coerce.number().min(1).max(3600).default(30),
   SESSION_TTL_HOURS: z.coerce.number().int().min(1).default(24 * 30),
 });
@@ -43,7 +44,7 @@ export interface AppConfig {
   rtmp: { port: number; publicUrl: string };
   media: { ffmpegPath?: string; stallTimeoutMs: number; segmentSeconds: number; hlsDir: string };
   flashSales: { holdSeconds: number };
-  room: { chatRate: number; gateways: number; writesPerSecond: number; keepAliveMs: number };
+  room: { chatRate: number; gateways: number; writesPerSecond: number; chatDeliveriesPerSecond: number; keepAliveMs: number };
   uploadsDir: string;
   webDir: string;
   demoData: boolean;
@@ -86,7 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       hlsDir: path.join(dataDir, "hls"),
     },
     flashSales: { holdSeconds: e.FLASH_HOLD_SECONDS },
-    room: { chatRate: e.ROOM_CHAT_RATE, writesPerSecond: e.ROOM_WRITES_PER_SECOND, keepAliveMs: e.ROOM_KEEPALIVE_SECONDS * 1000, gateways: e.ROOM_GATEWAYS === "auto" ? Math.max(0, Math.min(8, os.availableParallelism() - 1)) : e.ROOM_GATEWAYS },
+    room: { chatRate: e.ROOM_CHAT_RATE, writesPerSecond: e.ROOM_WRITES_PER_SECOND, chatDeliveriesPerSecond: e.ROOM_CHAT_DELIVERIES_PER_SECOND, keepAliveMs: e.ROOM_KEEPALIVE_SECONDS * 1000, gateways: e.ROOM_GATEWAYS === "auto" ? Math.max(0, Math.min(8, os.availableParallelism() - 1)) : e.ROOM_GATEWAYS },
     uploadsDir: path.join(dataDir, "uploads"),
     webDir: path.resolve(import.meta.dirname, "../../dist/web"),
     demoData: e.DEMO_DATA ?? e.NODE_ENV !== "production",

@@ -42,6 +42,12 @@ export interface HubOptions {
   tickMs?: number;
   /** chat shown to everyone, messages per second per room, before sampling starts */
   chatRate?: number;
+  /**
+   * Chat deliveries per second one room may cost (messages shown × connections): a room so big that
+   * `chatRate` would exceed it shows fewer messages a second, never fewer than MIN_CHAT_RATE, which is
+   * still more than anyone reads.
+   */
+  chatDeliveriesPerSecond?: number;
   /** frames kept per room for catch-up */
   historyFrames?: number;
   /**
@@ -51,6 +57,14 @@ export interface HubOptions {
    */
   writesPerSecond?: number;
   now?: () => number;
+}
+
+/** The fewest chat messages a second a room shows, however big. */
+export const MIN_CHAT_RATE = 20;
+
+/** Chat messages a second a room of this size shows everyone before it samples. */
+export function roomChatRate(connections: number, chatRate: number, deliveriesPerSecond: number): number {
+  return Math.min(chatRate, Math.max(MIN_CHAT_RATE, deliveriesPerSecond / Math.max(1, connections)));
 }
 
 /** The longest a room's events wait for their frame. */
@@ -164,7 +178,8 @@ class Room {
   private sampleChat(now: number): { shown: ChatItem[]; dropped: ChatItem[] } {
     const items = this.chat;
     this.chat = [];
-    this.chatTokens = Math.min(this.opts.chatRate, this.chatTokens + ((now - this.lastChatRefill) / 1000) * this.opts.chatRate);
+    const rate = roomChatRate(this.conns.size, this.opts.chatRate, this.opts.chatDeliveriesPerSecond);
+    this.chatTokens = Math.min(rate, this.chatTokens + ((now - this.lastChatRefill) / 1000) * rate);
     this.lastChatRefill = now;
     this.window.received += items.length;
     if (items.length === 0) return { shown: [], dropped: [] };
@@ -300,7 +315,7 @@ export class RoomHub {
     private hooks: { onConnectionsChanged(total: number): void },
     opts: HubOptions = {},
   ) {
-    this.opts = { tickMs: opts.tickMs ?? 100, chatRate: opts.chatRate ?? 150, historyFrames: opts.historyFrames ?? 600, writesPerSecond: opts.writesPerSecond ?? 40_000, now: opts.now ?? Date.now };
+    this.opts = { tickMs: opts.tickMs ?? 100, chatRate: opts.chatRate ?? 150, historyFrames: opts.historyFrames ?? 600, writesPerSecond: opts.writesPerSecond ?? 40_000, chatDeliveriesPerSecond: opts.chatDeliveriesPerSecond ?? 2_500_000, now: opts.now ?? Date.now };
     this.timer = setInterval(() => this.tick(), this.opts.tickMs);
     this.timer.unref();
   }
