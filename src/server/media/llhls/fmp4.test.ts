@@ -181,8 +181,9 @@ describe("Fmp4Splitter on ffmpeg's fragmented MP4", () => {
     );
     for (const f of whole.fragments.slice(0, 15)) assert.ok(Math.abs(f.duration - 0.2) < 1e-9, `fragment ${f.sequence}: ${f.duration}`);
     assert.equal(packets.filter((p) => p.key).length, 3);
-    // the prft before each moof is part of its fragment
-    for (const f of whole.fragments) assert.equal(f.data.toString("latin1", 4, 8), "prft");
+    // the prft before a moof is part of its fragment (ffmpeg writes none for the audio-only last one)
+    for (const f of whole.fragments.slice(0, -1)) assert.equal(f.data.toString("latin1", 4, 8), "prft");
+    assert.match(whole.fragments.at(-1)!.data.toString("latin1", 4, 8), /^(prft|moof)$/);
   });
 
   test("any chunking gives the same result, down to 1-byte pushes", () => {
@@ -213,6 +214,18 @@ describe("Fmp4Splitter on ffmpeg's fragmented MP4", () => {
     assert.ok(reassemble(s).equals(large));
     assert.deepEqual(s.inits[0]!.tracks, whole.inits[0]!.tracks);
     assert.deepEqual(s.inits[0]!.codecs, whole.inits[0]!.codecs);
+    assert.deepEqual(
+      s.fragments.map(({ data: _, ...meta }) => meta),
+      whole.fragments.map(({ data: _, ...meta }) => meta),
+    );
+  });
+
+  test("sample durations and flags missing from tfhd come from the moov's trex", () => {
+    const { bytes, dropped } = moveDefaultsToTrex(input);
+    assert.ok(dropped >= whole.fragments.length, `${dropped} tfhd defaults dropped`);
+    const s = split(bytes, randomSizes(5));
+    assert.deepEqual(s.errors, []);
+    assert.ok(reassemble(s).equals(bytes));
     assert.deepEqual(
       s.fragments.map(({ data: _, ...meta }) => meta),
       whole.fragments.map(({ data: _, ...meta }) => meta),
@@ -346,4 +359,93 @@ function toLargeSizes(input: Buffer): Buffer {
     pos += size;
   }
   return Buffer.concat(out);
+}
+
+interface BoxAt {
+  type: string;
+  start: number;
+  end: number;
+}
+
+/** The boxes (32-bit sizes only: all ffmpeg writes here) in buf[start, end). */
+function boxesIn(buf: Buffer, start = 0, end = buf.length): BoxAt[] {
+  const out: BoxAt[] = [];
+  for (let pos = start; pos < end; pos += buf.readUInt32BE(pos)) out.push({ type: buf.toString("latin1", pos + 4, pos + 8), start: pos, end: pos + buf.readUInt32BE(pos) });
+  return out;
+}
+
+function withSize(type: string, body: Buffer[]): Buffer {
+  const header = Buffer.alloc(8);
+  header.write(type, 4, "latin1");
+  const box = Buffer.concat([header, ...body]);
+  box.writeUInt32BE(box.length, 0);
+  return box;
+}
+
+/**
+ * The same stream with each track's default sample duration and flags put in its trex (the values
+ * of its first tfhd) and dropped from every tfhd that has the same values. Data offsets are not
+ * fixed up: the result is for the splitter, not for a player.
+ */
+function moveDefaultsToTrex(input: Buffer): { bytes: Buffer; dropped: number } {
+  const top = boxesIn(input);
+  const trafs = top.filter((b) => b.type === "moof").flatMap((m) => boxesIn(input, m.start + 8, m.end).filter((b) => b.type === "traf"));
+  const tfhds = trafs.map((t) => boxesIn(input, t.start + 8, t.end).find((b) => b.type === "tfhd")!);
+  /** tfhd fields: which flag, where it sits among the optional fields (4-byte units after track_ID) */
+  const read = (tfhd: BoxAt) => {
+    const flags = input.readUInt32BE(tfhd.start + 8) & 0xffffff;
+    const fields: { flag: number; value: number }[] = [];
+    let pos = tfhd.start + 16;
+    for (const [flag, bytes] of [[0x01, 8], [0x02, 4], [0x08, 4], [0x10, 4], [0x20, 4]] as const) {
+      if (!(flags & flag)) continue;
+      fields.push({ flag, value: bytes === 4 ? input.readUInt32BE(pos) : -1 });
+      pos += bytes;
+    }
+    return { flags, trackId: input.readUInt32BE(tfhd.start + 12), fields };
+  };
+  const defaults = new Map<number, { duration?: number; flags?: number }>();
+  for (const t of tfhds.map(read)) {
+    if (defaults.has(t.trackId)) continue;
+    defaults.set(t.trackId, { duration: t.fields.find((f) => f.flag === 0x08)?.value, flags: t.fields.find((f) => f.flag === 0x20)?.value });
+  }
+  let dropped = 0;
+  const rewriteTfhd = (tfhd: BoxAt): Buffer => {
+    const t = read(tfhd);
+    const d = defaults.get(t.trackId)!;
+    let flags = t.flags;
+    const body: Buffer[] = [input.subarray(tfhd.start + 12, tfhd.start + 16)];
+    let pos = tfhd.start + 16;
+    for (const f of t.fields) {
+      const size = f.flag === 0x01 ? 8 : 4;
+      if ((f.flag === 0x08 && f.value === d.duration) || (f.flag === 0x20 && f.value === d.flags)) {
+        flags &= ~f.flag;
+        dropped++;
+      } else {
+        body.push(input.subarray(pos, pos + size));
+      }
+      pos += size;
+    }
+    const vf = Buffer.alloc(4);
+    vf.writeUInt32BE(((input[tfhd.start + 8]! << 24) | flags) >>> 0);
+    return withSize("tfhd", [vf, ...body]);
+  };
+  const out = top.map((b) => {
+    if (b.type === "moov") {
+      const moov = Buffer.from(input.subarray(b.start, b.end));
+      const mvex = boxesIn(moov, 8).find((x) => x.type === "mvex")!;
+      for (const trex of boxesIn(moov, mvex.start + 8, mvex.end)) {
+        const d = defaults.get(moov.readUInt32BE(trex.start + 12));
+        if (d?.duration !== undefined) moov.writeUInt32BE(d.duration, trex.start + 20);
+        if (d?.flags !== undefined) moov.writeUInt32BE(d.flags, trex.start + 28);
+      }
+      return moov;
+    }
+    if (b.type !== "moof") return input.subarray(b.start, b.end);
+    const children = boxesIn(input, b.start + 8, b.end).map((c) => {
+      if (c.type !== "traf") return input.subarray(c.start, c.end);
+      return withSize("traf", boxesIn(input, c.start + 8, c.end).map((x) => (x.type === "tfhd" ? rewriteTfhd(x) : input.subarray(x.start, x.end))));
+    });
+    return withSize("moof", children);
+  });
+  return { bytes: Buffer.concat(out), dropped };
 }

@@ -84,6 +84,7 @@ export class Fmp4Splitter {
     this.handlers = handlers;
   }
 
+  /** Slices of `chunk` are kept until the box they belong to is complete: do not reuse its memory. */
   push(chunk: Buffer): void {
     if (this.failed || this.ended) return;
     try {
@@ -163,12 +164,9 @@ export class Fmp4Splitter {
     if (!this.tracks) {
       // Before the init segment: everything up to and including moov belongs to it.
       if (type === "moof" || type === "mdat") throw new Fmp4Error(`'${type}' before the moov`);
-      this.keep(parts, size);
-      if (type === "moov") {
-        const moov = parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
-        const tracks = parseMoov(moov);
-        this.emitInit(tracks);
-      }
+      const bytes = Buffer.concat(parts, size);
+      this.keep(bytes);
+      if (type === "moov") this.emitInit(parseMoov(bytes));
       return;
     }
     switch (type) {
@@ -179,13 +177,13 @@ export class Fmp4Splitter {
         if (this.moof) throw new Fmp4Error("moof without an mdat");
         const moof = Buffer.concat(parts, size);
         this.moof = this.parseMoof(moof);
-        this.keep([moof], size);
+        this.keep(moof);
         return;
       }
       case "mdat": {
         if (!this.moof) throw new Fmp4Error("mdat without a moof");
-        this.keep(parts, size);
-        const data = Buffer.concat(this.pending, this.pendingSize);
+        // one copy of the mdat, straight from the pushed chunks into the fragment
+        const data = Buffer.concat([...this.pending, ...parts], this.pendingSize + size);
         const info = this.moof;
         this.pending = [];
         this.pendingSize = 0;
@@ -195,14 +193,14 @@ export class Fmp4Splitter {
       }
       default:
         // styp, prft, emsg, sidx, free...: part of the next fragment (or of this one, after its moof)
-        this.keep(parts, size);
+        this.keep(Buffer.concat(parts, size));
     }
   }
 
-  private keep(parts: Buffer[], size: number): void {
-    // Copy: the caller may reuse the chunks it pushed.
-    this.pending.push(parts.length === 1 ? Buffer.from(parts[0]!) : Buffer.concat(parts, size));
-    this.pendingSize += size;
+  /** Holds a complete box (a copy: Buffer.concat always copies) until its segment is handed out. */
+  private keep(box: Buffer): void {
+    this.pending.push(box);
+    this.pendingSize += box.length;
     if (this.pendingSize > MAX_BOX_SIZE) throw new Fmp4Error(`more than ${MAX_BOX_SIZE} bytes without a complete fragment`);
   }
 
@@ -278,6 +276,15 @@ export class Fmp4Splitter {
         const count = r.u32();
         if (flags & 0x001) r.skip(4); // data-offset
         const firstFlags = flags & 0x004 ? r.u32() : null;
+        const fields = [0x100, 0x200, 0x400, 0x800].filter((f) => flags & f).length;
+        if (fields * 4 * count > r.remaining) throw new Fmp4Error(`trun counts ${count} samples but is shorter`);
+        if (fields === 0) {
+          // every sample takes the defaults (and the first may have its own flags)
+          if (samples === 0 && count > 0) firstSampleSync = isSync(firstFlags ?? defaultFlags);
+          duration += count * defaultDuration;
+          samples += count;
+          continue;
+        }
         for (let i = 0; i < count; i++) {
           const sampleDuration = flags & 0x100 ? r.u32() : defaultDuration;
           if (flags & 0x200) r.skip(4); // size

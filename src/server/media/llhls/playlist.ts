@@ -33,6 +33,8 @@ const BLOCK_TARGETS = 3;
 const MSN_AHEAD_LIMIT = 2;
 /** §4.4.4.9: every part except INDEPENDENT ones and the last of a segment lasts ≥ 85% of PART-TARGET. */
 const MIN_PART_FRACTION = 0.85;
+/** durations are sums of floats: compare with a microsecond of slack */
+const EPSILON = 1e-6;
 
 export interface LlHlsTimers {
   setTimeout(fn: () => void, ms: number): unknown;
@@ -259,7 +261,10 @@ export class LlHlsStream {
     this.changed();
   }
 
-  /** A part from the splitter; a new segment starts at an independent part once the current one reached segmentTarget. */
+  /**
+   * A part from the splitter. A new segment starts at the first independent part once the current
+   * one has lasted segmentTarget − partTarget/2. The stream keeps `data` (do not reuse the Buffer).
+   */
   addPart(f: PartInput): void {
     if (this.isEnded) return this.report({ kind: "part_after_end", message: "part after end() dropped" });
     if (!this.init) return this.report({ kind: "part_before_init", message: "part before setInit() dropped" });
@@ -523,7 +528,9 @@ export class LlHlsStream {
     // Skip Boundary, with their tags (the EXT-X-MAP before the first one included) by EXT-X-SKIP.
     let skipped = 0;
     if (skip) {
-      while (skipped < listed.length && end - (listed[skipped]!.start + listed[skipped]!.duration) >= skipUntil) skipped++;
+      while (skipped < listed.length && end - (listed[skipped]!.start + listed[skipped]!.duration) >= skipUntil - EPSILON) {
+        skipped++;
+      }
     }
 
     const body: string[] = [];
@@ -532,7 +539,7 @@ export class LlHlsStream {
     for (const seg of all.slice(skipped)) {
       // Tags that apply to the segment come before its first EXT-X-PART (§4.4.4.9).
       body.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(seg.wallClock).toISOString()}`);
-      if (seg === this.open || end - seg.start <= PART_LIST_TARGETS * td) {
+      if (seg === this.open || end - seg.start <= PART_LIST_TARGETS * td + EPSILON) {
         for (const p of seg.parts) {
           body.push(`#EXT-X-PART:DURATION=${decimal(p.duration)},URI="${this.partName(p.seq)}"${p.independent ? ",INDEPENDENT=YES" : ""}`);
         }
