@@ -1,0 +1,201 @@
+/**
+ * npm run bench:latency — glass-to-glass latency of a live show, Vetrina against ordinary HLS, in one
+ * invocation, played by hls.js in headless Chromium.
+ *
+ * One camera (clock-source.ts: every frame carries the instant it was painted, as a barcode) is
+ * encoded once by ffmpeg and, through ffmpeg's tee muxer, both published over RTMP to a Vetrina server
+ * and packaged as ordinary HLS into two directories: the baselines get the very same frames from the
+ * very same encoder. A page (player-page.ts) plays each stream and reads the barcode of every frame
+ * it presents, so latency is measured on the screen, encoder, packaging, HTTP and player included.
+ *
+ * Scenarios (LATENCY_SCENARIOS, comma list; default all):
+ *   ordinary      ordinary HLS, 2 s segments, hls.js defaults
+ *   tuned         ordinary HLS, 1 s segments, hls.js liveSyncDurationCount: 1
+ *   vetrina       Vetrina's stream (/hls/:showId/index.m3u8) with the player config of the web app
+ *   tuned+proxy, vetrina+proxy   the same behind an HTTP proxy on loopback that delays every
+ *                 response by 50 ± 25 ms (uniform), a network that is not perfect
+ * Each scenario is joined LATENCY_JOINS times (default 3), at different points of a second (so of a
+ * segment), and watched for LATENCY_SECONDS (default 30; the issue's stall count wants 120).
+ * Reported per scenario: latency p50/p95 over all presented frames after the first 5 s of each join,
+ * time to first frame (median and worst join), stalls and their total time, unreadable frames.
+ * Printed and appended to benchmarks/RESULTS.md.
+ */
+import fs from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { freePort } from "../../test/support/harness.ts";
+import { spawnServer, stopGracefully } from "../../test/support/child-server.ts";
+import { ApiClient } from "../../test/support/client.ts";
+import { launchBrowser } from "../../test/support/browser.ts";
+import { appendResults, machineDescription, percentile } from "../support/report.ts";
+import { startClockSource } from "./clock-source.ts";
+import { playerPage } from "./player-page.ts";
+
+const env = process.env;
+const SECONDS = Number(env.LATENCY_SECONDS ?? 30);
+const JOINS = Number(env.LATENCY_JOINS ?? 3);
+const WARMUP_S = 5;
+const ALL = ["ordinary", "tuned", "vetrina", "tuned+proxy", "vetrina+proxy"] as const;
+type Scenario = (typeof ALL)[number];
+const SCENARIOS = (env.LATENCY_SCENARIOS ? env.LATENCY_SCENARIOS.split(",").map((s) => s.trim()) : [...ALL]).filter((s): s is Scenario => (ALL as readonly string[]).includes(s));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** hls.js settings of the web app's player (web/src/components/hls-video.tsx). */
+const VETRINA_PLAYER = { lowLatencyMode: true, manifestLoadingMaxRetry: 6, backBufferLength: 30 };
+
+const cleanup: (() => Promise<void> | void)[] = [];
+process.on("SIGINT", () => process.exit(130));
+
+// ---- the Vetrina server, the camera, the baselines ----
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "vetrina-latency-"));
+const baseDir = path.join(dataDir, "baselines");
+const dirs = { ordinary: path.join(baseDir, "ordinary"), tuned: path.join(baseDir, "tuned") };
+for (const d of Object.values(dirs)) fs.mkdirSync(d, { recursive: true });
+const serverEnv = { PORT: String(await freePort()), RTMP_PORT: String(await freePort()), DATA_DIR: dataDir, DEMO_DATA: "true", LOG_LEVEL: "warn" };
+const server = await spawnServer(serverEnv);
+cleanup.push(() => stopGracefully(server.child));
+const host = new ApiClient(server.baseUrl);
+await host.auth.signIn("host@vetrina.test", "vetrina-demo");
+const show = (await host.shows.mine()).body.items[0]!;
+const key = (await host.shows.studio(show.id)).body.streamKey;
+const camera = startClockSource({
+  rtmpUrl: `rtmp://127.0.0.1:${serverEnv.RTMP_PORT}/live/${key}`,
+  fps: 30,
+  hls: [
+    { dir: dirs.ordinary, segmentSeconds: 2 },
+    { dir: dirs.tuned, segmentSeconds: 1 },
+  ],
+});
+cleanup.unshift(() => camera.stop());
+for (let i = 0; (await host.shows.get(show.id)).body.status !== "live"; i++) {
+  if (i > 300) throw new Error("the show did not go live within 60 s");
+  await sleep(200);
+}
+
+// ---- the page, hls.js and the baseline files, from one little static server ----
+const hlsJs = fs.readFileSync(path.resolve(import.meta.dirname, "../../node_modules/hls.js/dist/hls.min.js"));
+const statics = http.createServer((req, res) => {
+  const url = new URL(req.url ?? "/", "http://x");
+  if (url.pathname === "/player.html") return res.writeHead(200, { "content-type": "text/html" }).end(playerPage());
+  if (url.pathname === "/hls.js") return res.writeHead(200, { "content-type": "text/javascript" }).end(hlsJs);
+  const m = /^\/base\/(ordinary|tuned)\/([\w.]+)$/.exec(url.pathname);
+  if (!m) return res.writeHead(404).end();
+  fs.readFile(path.join(dirs[m[1] as keyof typeof dirs], m[2]!), (err, data) => {
+    if (err) return res.writeHead(404).end();
+    res.writeHead(200, { "content-type": m[2]!.endsWith(".m3u8") ? "application/vnd.apple.mpegurl" : "video/mp2t", "cache-control": m[2]!.endsWith(".m3u8") ? "no-cache" : "max-age=3600" }).end(data);
+  });
+});
+const staticPort = await freePort();
+await new Promise<void>((r) => statics.listen(staticPort, "127.0.0.1", r));
+cleanup.push(() => new Promise<void>((r) => statics.close(() => r())));
+
+/** An HTTP proxy that holds every response 50 ± 25 ms (uniform) before passing it on. */
+function delayingProxy(target: number): Promise<{ port: number; close(): Promise<void> }> {
+  const proxy = http.createServer((req, res) => {
+    const up = http.request({ host: "127.0.0.1", port: target, path: req.url, method: req.method, headers: req.headers }, (upRes) => {
+      const chunks: Buffer[] = [];
+      upRes.on("data", (c: Buffer) => chunks.push(c));
+      upRes.on("end", () => setTimeout(() => res.writeHead(upRes.statusCode ?? 502, upRes.headers).end(Buffer.concat(chunks)), 25 + Math.random() * 50));
+    });
+    up.on("error", () => res.writeHead(502).end());
+    req.pipe(up);
+  });
+  return freePort().then(
+    (port) =>
+      new Promise((resolve) =>
+        proxy.listen(port, "127.0.0.1", () => resolve({ port, close: () => new Promise<void>((r) => proxy.close(() => r())) })),
+      ),
+  );
+}
+const vetrinaPort = Number(serverEnv.PORT);
+const proxyToVetrina = await delayingProxy(vetrinaPort);
+const proxyToStatics = await delayingProxy(staticPort);
+cleanup.push(() => proxyToVetrina.close(), () => proxyToStatics.close());
+
+function scenarioSource(s: Scenario): { src: string; cfg: object } {
+  const vetrina = (port: number) => `http://127.0.0.1:${port}/hls/${show.id}/index.m3u8`;
+  const base = (port: number, name: "ordinary" | "tuned") => `http://127.0.0.1:${port}/base/${name}/index.m3u8`;
+  switch (s) {
+    case "ordinary":
+      return { src: base(staticPort, "ordinary"), cfg: {} };
+    case "tuned":
+      return { src: base(staticPort, "tuned"), cfg: { liveSyncDurationCount: 1 } };
+    case "tuned+proxy":
+      return { src: base(proxyToStatics.port, "tuned"), cfg: { liveSyncDurationCount: 1 } };
+    case "vetrina":
+      return { src: vetrina(vetrinaPort), cfg: VETRINA_PLAYER };
+    case "vetrina+proxy":
+      return { src: vetrina(proxyToVetrina.port), cfg: VETRINA_PLAYER };
+  }
+}
+
+interface JoinResult {
+  samples: number[];
+  firstFrameMs: number | null;
+  stalls: number;
+  stallMs: number;
+  decodeFails: number;
+  errors: string[];
+}
+
+// ---- measure ----
+const { browser, close: closeBrowser } = await launchBrowser();
+cleanup.unshift(() => closeBrowser());
+await sleep(4000); // let the baselines' playlists fill a few segments
+const rows: { scenario: Scenario; joins: JoinResult[] }[] = [];
+for (const scenario of SCENARIOS) {
+  const { src, cfg } = scenarioSource(scenario);
+  const joins: JoinResult[] = [];
+  for (let j = 0; j < JOINS; j++) {
+    // Join at a different point of each second (and so of each segment).
+    await sleep(((j * 1000) / JOINS + 1000 - (Date.now() % 1000)) % 1000);
+    const page = await browser.newPage();
+    const url = `http://127.0.0.1:${staticPort}/player.html?src=${encodeURIComponent(src)}&cfg=${encodeURIComponent(JSON.stringify(cfg))}`;
+    await page.goto(url);
+    await sleep(SECONDS * 1000);
+    const r = (await page.evaluate("window.__r")) as JoinResult & { samples: number[] };
+    await page.close();
+    // The first seconds are the player settling (and catching up): latency counts from WARMUP_S on.
+    const fps = 30;
+    joins.push({ ...r, samples: r.samples.slice(WARMUP_S * fps) });
+    const sorted = [...r.samples].sort((a, b) => a - b);
+    console.log(`${scenario} join ${j + 1}: p50 ${fmt(percentile(sorted, 0.5))} ms, first frame ${fmt(r.firstFrameMs)} ms, ${r.stalls} stalls, ${r.decodeFails} unreadable, errors ${r.errors.join(",") || "none"}`);
+  }
+  rows.push({ scenario, joins });
+}
+
+function fmt(x: number | null | undefined, digits = 0) {
+  return x === null || x === undefined || !Number.isFinite(x) ? "–" : x.toFixed(digits);
+}
+const lines = [
+  "| scenario | packaging / player | joins | frames measured | p50 ms | p95 ms | first frame ms (median / worst) | stalls (total s) | unreadable frames | player errors |",
+  "| --- | --- | ---: | ---: | ---: | ---: | --- | --- | ---: | --- |",
+];
+const describe: Record<Scenario, string> = {
+  ordinary: "ffmpeg HLS, 2 s segments; hls.js defaults",
+  tuned: "ffmpeg HLS, 1 s segments; hls.js liveSyncDurationCount 1",
+  vetrina: "Vetrina's origin; the web app's hls.js settings",
+  "tuned+proxy": "tuned, behind a 50 ± 25 ms proxy",
+  "vetrina+proxy": "Vetrina, behind a 50 ± 25 ms proxy",
+};
+for (const { scenario, joins } of rows) {
+  const all = joins.flatMap((j) => j.samples).sort((a, b) => a - b);
+  const firsts = joins.map((j) => j.firstFrameMs ?? Infinity).sort((a, b) => a - b);
+  const stalls = joins.reduce((s, j) => s + j.stalls, 0);
+  const stallS = joins.reduce((s, j) => s + j.stallMs, 0) / 1000;
+  lines.push(
+    `| ${scenario} | ${describe[scenario]} | ${joins.length} | ${all.length} | ${fmt(percentile(all, 0.5))} | ${fmt(percentile(all, 0.95))} | ${fmt(percentile(firsts, 0.5))} / ${fmt(firsts.at(-1))} | ${stalls} (${stallS.toFixed(1)}) | ${joins.reduce((s, j) => s + j.decodeFails, 0)} | ${[...new Set(joins.flatMap((j) => j.errors))].join(", ") || "none"} |`,
+  );
+}
+const table = lines.join("\n");
+console.log(`\n${table}\n`);
+appendResults(
+  "Glass-to-glass latency: Vetrina vs ordinary HLS (`npm run bench:latency`)",
+  `One camera (a 320×180, 30 fps frame with its painting instant as a barcode, x264 ultrafast/zerolatency, keyframe every second, AAC) encoded once and, through ffmpeg's tee muxer, published to Vetrina over RTMP and packaged as ordinary HLS (ffmpeg's hls muxer, MPEG-TS) for the baselines. Headless Chromium plays each stream with hls.js ${JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, "../../node_modules/hls.js/package.json"), "utf8")).version} and reads the barcode of every frame it presents (requestVideoFrameCallback's display instant minus the painting instant; one machine, one clock). ${JOINS} joins per scenario at different points of a second, ${SECONDS} s each; latency counted after the first ${WARMUP_S} s of each join. "First frame": from the page's first script to the first presented frame. The proxy holds every response 50 ± 25 ms (uniform).\n\n${table}`,
+  machineDescription(),
+);
+
+for (const c of cleanup) await c();
+fs.rmSync(dataDir, { recursive: true, force: true });
+process.exit(0);
