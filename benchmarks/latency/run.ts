@@ -31,6 +31,7 @@ import { launchBrowser } from "../../test/support/browser.ts";
 import { appendResults, machineDescription, percentile } from "../support/report.ts";
 import { startClockSource } from "./clock-source.ts";
 import { playerPage } from "./player-page.ts";
+import { LIVE_HLS_CONFIG } from "../../web/src/components/hls-config.ts";
 
 const env = process.env;
 const SECONDS = Number(env.LATENCY_SECONDS ?? 30);
@@ -41,8 +42,8 @@ type Scenario = (typeof ALL)[number];
 const SCENARIOS = (env.LATENCY_SCENARIOS ? env.LATENCY_SCENARIOS.split(",").map((s) => s.trim()) : [...ALL]).filter((s): s is Scenario => (ALL as readonly string[]).includes(s));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** hls.js settings of the web app's player (web/src/components/hls-video.tsx). */
-const VETRINA_PLAYER = { lowLatencyMode: true, manifestLoadingMaxRetry: 6, backBufferLength: 30 };
+/** The web app's player settings. */
+const VETRINA_PLAYER = LIVE_HLS_CONFIG;
 
 const cleanup: (() => Promise<void> | void)[] = [];
 process.on("SIGINT", () => process.exit(130));
@@ -83,7 +84,8 @@ const statics = http.createServer((req, res) => {
   if (!m) return res.writeHead(404).end();
   fs.readFile(path.join(dirs[m[1] as keyof typeof dirs], m[2]!), (err, data) => {
     if (err) return res.writeHead(404).end();
-    res.writeHead(200, { "content-type": m[2]!.endsWith(".m3u8") ? "application/vnd.apple.mpegurl" : "video/mp2t", "cache-control": m[2]!.endsWith(".m3u8") ? "no-cache" : "max-age=3600" }).end(data);
+    // CORS: behind the proxy the page (this origin) loads the stream from another port.
+    res.writeHead(200, { "access-control-allow-origin": "*", "content-type": m[2]!.endsWith(".m3u8") ? "application/vnd.apple.mpegurl" : "video/mp2t", "cache-control": m[2]!.endsWith(".m3u8") ? "no-cache" : "max-age=3600" }).end(data);
   });
 });
 const staticPort = await freePort();

@@ -199,7 +199,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
   checkoutRoutes(http, { checkout, orders, bus });
   flashSalesRoutes(http, { flashSales });
   moderationRoutes(http, { moderation });
-  mediaRoutes(http, config);
+  mediaRoutes(http, { stream: (showId) => ingest.stream(showId) });
 
   http.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => http.swagger());
   http.get("/healthz", { schema: { hide: true } }, async (_req, reply) => {

@@ -16,7 +16,7 @@ const EnvSchema = z.object({
   RTMP_PUBLIC_URL: z.string().optional(),
   FFMPEG_PATH: z.string().optional(),
   MEDIA_STALL_TIMEOUT_MS: z.coerce.number().int().min(1000).default(6000),
-  HLS_SEGMENT_SECONDS: z.coerce.number().min(1).max(10).default(2),
+  HLS_SEGMENT_SECONDS: z.coerce.number().min(1).max(10).default(1),
   DEMO_DATA: bool.optional(),
   COOKIE_SECURE: bool.optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -42,7 +42,7 @@ export interface AppConfig {
   dataDir: string;
   database: { kind: "sqlite"; file: string } | { kind: "postgres"; url: string; schema?: string };
   rtmp: { port: number; publicUrl: string };
-  media: { ffmpegPath?: string; stallTimeoutMs: number; segmentSeconds: number; hlsDir: string };
+  media: { ffmpegPath?: string; stallTimeoutMs: number; segmentSeconds: number };
   flashSales: { holdSeconds: number };
   room: { chatRate: number; gateways: number; writesPerSecond: number; chatDeliveriesPerSecond: number; keepAliveMs: number };
   uploadsDir: string;
@@ -84,7 +84,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       ffmpegPath: e.FFMPEG_PATH,
       stallTimeoutMs: e.MEDIA_STALL_TIMEOUT_MS,
       segmentSeconds: e.HLS_SEGMENT_SECONDS,
-      hlsDir: path.join(dataDir, "hls"),
     },
     flashSales: { holdSeconds: e.FLASH_HOLD_SECONDS },
     room: { chatRate: e.ROOM_CHAT_RATE, writesPerSecond: e.ROOM_WRITES_PER_SECOND, chatDeliveriesPerSecond: e.ROOM_CHAT_DELIVERIES_PER_SECOND, keepAliveMs: e.ROOM_KEEPALIVE_SECONDS * 1000, gateways: e.ROOM_GATEWAYS === "auto" ? Math.max(0, Math.min(8, os.availableParallelism() - 1)) : e.ROOM_GATEWAYS },

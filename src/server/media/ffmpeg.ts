@@ -44,7 +44,8 @@ export interface FfmpegProcess {
 
 /**
  * Spawns ffmpeg with FFMPEG_BASE_ARGS prepended; its stderr (warnings and errors only) goes to the
- * logger line by line, so a failing packager explains itself in the server log.
+ * logger line by line, so a failing packager explains itself in the server log. stdin is closed;
+ * stdout is discarded unless `stdout: "pipe"`.
  */
 export function spawnFfmpeg(
   ffmpegPath: string,
@@ -55,10 +56,15 @@ export function spawnFfmpeg(
     redact?: (line: string) => string;
     /** when true, stderr goes to debug: complaints about an input we closed on purpose are expected */
     quiet?: () => boolean;
+    /**
+     * "pipe": stdout is `child.stdout` (e.g. the packager's fragmented MP4 on `pipe:1`). The caller
+     * must read it to the end, or ffmpeg blocks once the pipe is full. Default: discarded.
+     */
+    stdout?: "pipe" | "ignore";
   } = {},
 ): FfmpegProcess {
   const { logger, redact = (line: string) => line, quiet = () => false } = opts;
-  const child = spawn(ffmpegPath, [...FFMPEG_BASE_ARGS, ...args], { stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(ffmpegPath, [...FFMPEG_BASE_ARGS, ...args], { stdio: ["ignore", opts.stdout ?? "ignore", "pipe"] });
   let pending = "";
   child.stderr?.setEncoding("utf8");
   child.stderr?.on("data", (chunk: string) => {

@@ -12,7 +12,7 @@ import { loadConfig, type AppConfig } from "../config.ts";
 import { createHttp, type Http } from "../platform/http.ts";
 import { resolveFfmpeg, resolveFfprobe } from "./ffmpeg.ts";
 import { createIngest, type EndReason, type Ingest } from "./ingest.ts";
-import { PLAYLIST_FILE, SEGMENT_FILE } from "./packager.ts";
+import { PLAYLIST_FILE } from "./origin.ts";
 import { mediaRoutes } from "./routes.ts";
 import { testPatternArgs } from "./test-pattern.ts";
 
@@ -30,7 +30,10 @@ const ffmpeg = resolveFfmpeg();
 const publisherPids = new Set<number>();
 const ffprobe = resolveFfprobe(ffmpeg);
 
-describe("RTMP ingest → HLS", () => {
+/** How long an ended show's stream is still served (with EXT-X-ENDLIST) in these tests. */
+const ENDED_TTL_MS = 1500;
+
+describe("RTMP ingest → LL-HLS", () => {
   let dataDir: string;
   let config: AppConfig;
   let rtmpPort: number;
@@ -60,11 +63,11 @@ describe("RTMP ingest → HLS", () => {
         onEnded: (showId, reason) => void ends.push({ showId, reason }),
       },
       logger,
-      { host: "127.0.0.1" },
+      { host: "127.0.0.1", endedStreamTtlMs: ENDED_TTL_MS },
     );
     await ingest.start();
     http = createHttp(logger);
-    mediaRoutes(http, config);
+    mediaRoutes(http, { stream: (showId) => ingest.stream(showId) });
     await http.ready();
   });
 
@@ -84,7 +87,14 @@ describe("RTMP ingest → HLS", () => {
     return p;
   }
 
-  const showDir = (showId: string) => path.join(config.media.hlsDir, showId);
+  const get = (url: string) => http.inject({ method: "GET", url });
+  /** After the end: the final playlist (ENDLIST) for a moment, then 404, and the stream is let go. */
+  async function streamGoneAfterEnd(showId: string) {
+    await until(`stream of ${showId} dropped`, async () => ingest.stream(showId) === null, ENDED_TTL_MS + 5000);
+    const res = await get(`/hls/${showId}/${PLAYLIST_FILE}`);
+    assert.equal(res.statusCode, 404);
+    assert.equal(res.json().code, "not_found");
+  }
   const endOf = (showId: string) => until(`onEnded(${showId})`, async () => ends.find((e) => e.showId === showId));
   const wentLive = (showId: string) => until(`onLive(${showId})`, async () => lives.includes(showId));
 
@@ -97,45 +107,84 @@ describe("RTMP ingest → HLS", () => {
     assert.deepEqual(packagerPids(), []);
   });
 
-  test("the right key goes live: HLS is written, playable and served; stopping the push ends the show", async () => {
+  test("the right key goes live: LL-HLS is served from memory, playable, with blocking reload; stopping the push ends the show", async () => {
     const publisher = push("key-a");
     await wentLive("shw_a");
     assert.equal(ingest.isLive("shw_a"), true);
     assert.deepEqual(ingest.liveShowIds(), ["shw_a"]);
     assert.equal(packagerPids().length, 1, "one packager for the live show");
+    assert.deepEqual(fs.readdirSync(dataDir), [], "nothing is written to disk");
 
-    const playlist = fs.readFileSync(path.join(showDir("shw_a"), PLAYLIST_FILE), "utf8");
-    assert.match(playlist, /^#EXTM3U/);
-    const segments = playlist.split("\n").filter((l) => l && !l.startsWith("#"));
-    assert.ok(segments.length > 0, "playlist lists segments");
-    for (const s of segments) assert.match(s, SEGMENT_FILE);
-    const newest = segments.at(-1)!;
-
-    if (ffprobe) {
-      const { stdout } = await promisify(execFile)(ffprobe, ["-v", "error", "-show_entries", "stream=codec_type,codec_name", "-of", "json", path.join(showDir("shw_a"), newest)]);
-      const streams = z.object({ streams: z.array(z.object({ codec_type: z.string(), codec_name: z.string() })) }).parse(JSON.parse(stdout)).streams;
-      assert.deepEqual(streams.map((st) => `${st.codec_type}:${st.codec_name}`).sort(), ["audio:aac", "video:h264"], "segment carries the pushed H.264 and AAC as they were");
-    }
-
-    const m3u8 = await http.inject({ method: "GET", url: `/hls/shw_a/${PLAYLIST_FILE}` });
+    // A plain request: the whole playlist, never cached.
+    const m3u8 = await get(`/hls/shw_a/${PLAYLIST_FILE}`);
     assert.equal(m3u8.statusCode, 200);
     assert.match(String(m3u8.headers["content-type"]), /^application\/vnd\.apple\.mpegurl/);
     assert.equal(m3u8.headers["cache-control"], "no-cache");
     assert.equal(m3u8.headers["access-control-allow-origin"], "*");
-    assert.match(m3u8.body, /^#EXTM3U/);
-    const segment = await http.inject({ method: "GET", url: `/hls/shw_a/${newest}` });
-    assert.equal(segment.statusCode, 200);
-    assert.match(String(segment.headers["content-type"]), /^video\/mp2t/);
-    assert.match(String(segment.headers["cache-control"]), /immutable/);
-    assert.ok(segment.rawPayload.length > 0);
+    const first = parsePlaylist(m3u8.body);
+    assert.match(m3u8.body, /^#EXTM3U\n#EXT-X-VERSION:9\n#EXT-X-TARGETDURATION:1\n/);
+    assert.match(m3u8.body, /\n#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,CAN-SKIP-UNTIL=6,PART-HOLD-BACK=0\.69\n#EXT-X-PART-INF:PART-TARGET=0\.23\n/);
+    assert.match(m3u8.body, /\n#EXT-X-INDEPENDENT-SEGMENTS\n#EXT-X-MAP:URI="[a-z0-9]+-init\.mp4"\n#EXT-X-PROGRAM-DATE-TIME:/);
+    assert.ok(first.parts.length > 0, "the playlist lists parts");
+    assert.ok(first.hint, "and hints the next one");
+    // 15 fps: every part is 3 frames, 0.2 s, and every 5th starts at the 1 s keyframe
+    for (const p of first.parts) assert.ok(p.duration > 0 && p.duration <= 0.23, `part ${p.uri} lasts ${p.duration}`);
 
+    // The hinted part is answered when it arrives; so is a blocking request for it.
+    const hinted = get(`/hls/shw_a/${first.hint}`);
+    const blocking = get(`/hls/shw_a/${PLAYLIST_FILE}?_HLS_msn=${first.openMsn}&_HLS_part=${first.openParts}`);
+    const [part, blocked] = await Promise.all([hinted, blocking]);
+    assert.equal(part.statusCode, 200);
+    assert.match(String(part.headers["content-type"]), /^video\/mp4/);
+    assert.equal(part.headers["cache-control"], "public, max-age=31536000, immutable");
+    assert.ok(part.rawPayload.length > 0);
+    assert.equal(blocked.statusCode, 200);
+    assert.match(String(blocked.headers["cache-control"]), /^public, max-age=\d+$/);
+    const next = parsePlaylist(blocked.body);
+    assert.ok(next.parts.some((p) => p.uri === first.hint), "the blocking answer lists the part it waited for");
+    assert.notEqual(next.hint, first.hint);
+
+    const tooFar = await get(`/hls/shw_a/${PLAYLIST_FILE}?_HLS_msn=${first.openMsn + 10}`);
+    assert.equal(tooFar.statusCode, 400);
+    assert.equal(tooFar.json().code, "validation_failed");
+
+    // init + a complete segment is a playable fMP4 with the pushed H.264 and AAC as they were.
+    const latest = await until("a complete segment", async () => parsePlaylist((await get(`/hls/shw_a/${PLAYLIST_FILE}`)).body).segments.at(-1));
+    const init = await get(`/hls/shw_a/${next.map}`);
+    const segment = await get(`/hls/shw_a/${latest}`);
+    for (const r of [init, segment]) {
+      assert.equal(r.statusCode, 200);
+      assert.match(String(r.headers["content-type"]), /^video\/mp4/);
+      assert.equal(r.headers["cache-control"], "public, max-age=31536000, immutable");
+    }
+    if (ffprobe) {
+      const file = path.join(os.tmpdir(), `vetrina-llhls-${process.pid}.mp4`);
+      fs.writeFileSync(file, Buffer.concat([init.rawPayload, segment.rawPayload]));
+      try {
+        const { stdout } = await promisify(execFile)(ffprobe, ["-v", "error", "-show_entries", "stream=codec_type,codec_name", "-of", "json", file]);
+        const streams = z.object({ streams: z.array(z.object({ codec_type: z.string(), codec_name: z.string() })) }).parse(JSON.parse(stdout)).streams;
+        assert.deepEqual(streams.map((st) => `${st.codec_type}:${st.codec_name}`).sort(), ["audio:aac", "video:h264"]);
+      } finally {
+        fs.rmSync(file, { force: true });
+      }
+    }
+
+    // A player blocked on the next part when the show ends gets the final playlist.
+    const now = parsePlaylist((await get(`/hls/shw_a/${PLAYLIST_FILE}`)).body);
+    const waiting = get(`/hls/shw_a/${PLAYLIST_FILE}?_HLS_msn=${now.openMsn + 1}`);
     publisher.kill("SIGINT"); // what Ctrl-C in a terminal, or "Stop streaming" in OBS, amounts to
     await exitCode(publisher);
     assert.equal((await endOf("shw_a")).reason, "publisher_stopped");
     assert.equal(ingest.isLive("shw_a"), false);
-    assert.equal(fs.existsSync(showDir("shw_a")), false, "HLS files removed");
     assert.deepEqual(packagerPids(), []);
-    assert.equal((await http.inject({ method: "GET", url: `/hls/shw_a/${PLAYLIST_FILE}` })).statusCode, 404);
+    const last = await waiting;
+    assert.equal(last.statusCode, 200);
+    assert.match(last.body, /\n#EXT-X-ENDLIST\n$/);
+    assert.doesNotMatch(last.body, /PRELOAD-HINT/);
+    const after = await get(`/hls/shw_a/${PLAYLIST_FILE}`);
+    assert.equal(after.statusCode, 200, "the final playlist is still served for a moment");
+    assert.match(after.body, /#EXT-X-ENDLIST\n$/);
+    await streamGoneAfterEnd("shw_a");
   });
 
   test("a show takes one publisher at a time, and stopShow kicks it", async () => {
@@ -149,8 +198,8 @@ describe("RTMP ingest → HLS", () => {
     await ingest.stopShow("shw_b");
     assert.deepEqual(ends.filter((e) => e.showId === "shw_b"), [{ showId: "shw_b", reason: "stopped_by_host" }]);
     assert.notEqual(await exitCode(publisher), 0, "the kicked publisher fails");
-    assert.equal(fs.existsSync(showDir("shw_b")), false);
     assert.deepEqual(packagerPids(), []);
+    await streamGoneAfterEnd("shw_b");
   });
 
   test("a publisher that stays connected but sends nothing ends the show", async () => {
@@ -163,8 +212,8 @@ describe("RTMP ingest → HLS", () => {
       publisher.kill("SIGKILL");
     }
     assert.equal(ingest.isLive("shw_c"), false);
-    assert.equal(fs.existsSync(showDir("shw_c")), false);
     assert.deepEqual(packagerPids(), []);
+    await streamGoneAfterEnd("shw_c");
   });
 
   test("a packager that dies ends the show and kicks its publisher", async () => {
@@ -175,7 +224,7 @@ describe("RTMP ingest → HLS", () => {
     process.kill(packager, "SIGKILL");
     assert.equal((await endOf("shw_e")).reason, "packager_failed");
     assert.notEqual(await exitCode(publisher), 0, "the publisher is disconnected");
-    assert.equal(fs.existsSync(showDir("shw_e")), false);
+    await streamGoneAfterEnd("shw_e");
   });
 
   test("stop() ends live shows and leaves no ffmpeg behind", async () => {
@@ -184,12 +233,41 @@ describe("RTMP ingest → HLS", () => {
     await ingest.stop();
     assert.deepEqual(ends.filter((e) => e.showId === "shw_d"), [{ showId: "shw_d", reason: "server_shutdown" }]);
     assert.deepEqual(packagerPids(), []);
-    assert.deepEqual(fs.readdirSync(config.media.hlsDir), []);
+    assert.equal(ingest.stream("shw_d"), null, "stop() lets every stream go");
     assert.notEqual(await exitCode(publisher), 0, "the publisher is disconnected");
     // every live session ended exactly once
     assert.deepEqual(ends.map((e) => e.showId).sort(), ["shw_a", "shw_b", "shw_c", "shw_d", "shw_e"]);
   });
 });
+
+/** What the tests need from a media playlist. */
+function parsePlaylist(body: string) {
+  const lines = body.split("\n");
+  let msn = Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(body)?.[1] ?? NaN);
+  const segments: string[] = [];
+  let parts: { uri: string; duration: number }[] = [];
+  const all: { uri: string; duration: number }[] = [];
+  for (const line of lines) {
+    const part = /^#EXT-X-PART:DURATION=([0-9.]+),URI="([^"]+)"/.exec(line);
+    if (part) {
+      parts.push({ uri: part[2]!, duration: Number(part[1]) });
+      all.push({ uri: part[2]!, duration: Number(part[1]) });
+    } else if (line && !line.startsWith("#")) {
+      segments.push(line);
+      msn++;
+      parts = [];
+    }
+  }
+  return {
+    map: /#EXT-X-MAP:URI="([^"]+)"/.exec(body)?.[1],
+    segments,
+    parts: all,
+    /** the open segment's msn and how many parts it has: (openMsn, openParts) is the next part */
+    openMsn: msn,
+    openParts: parts.length,
+    hint: /#EXT-X-PRELOAD-HINT:TYPE=PART,URI="([^"]+)"/.exec(body)?.[1],
+  };
+}
 
 async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

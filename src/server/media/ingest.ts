@@ -1,12 +1,12 @@
-import fs from "node:fs";
 import net from "node:net";
-import path from "node:path";
-import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
 import type { AppConfig } from "../config.ts";
 import { resolveFfmpeg, spawnFfmpeg, type FfmpegProcess } from "./ffmpeg.ts";
+import { Fmp4Splitter, type Fragment } from "./llhls/fmp4.ts";
+import type { LlHlsProblem, LlHlsProblemKind, LlHlsStream } from "./llhls/playlist.ts";
 import { createRtmpSession, maskRtmpUrls, onNmsEvent, redirectNmsLogging, type NmsRtmpSession } from "./nms.ts";
-import { hlsPackagerArgs, PLAYLIST_FILE, SHOW_DIR } from "./packager.ts";
+import { createShowStream } from "./origin.ts";
+import { llHlsPackagerArgs } from "./packager.ts";
 
 /** OBS is given `rtmp://<host>:<port>/live` as server and the show's stream key. */
 export const RTMP_APP = "live";
@@ -16,12 +16,12 @@ export type EndReason = "publisher_stopped" | "stalled" | "stopped_by_host" | "p
 export interface IngestCallbacks {
   /** Resolve a stream key to a show; null = refuse the publisher before any media is accepted. */
   authorizePublish(streamKey: string): Promise<{ showId: string } | null>;
-  /** First media arrived and HLS packaging started: the show is live. */
+  /** The show's playlist has its first part: the show is live. */
   onLive(showId: string): Promise<void> | void;
   /**
    * The live session is over: publisher stopped or dropped, stalled (no media for
    * config.media.stallTimeoutMs), stopShow was called, the packager died, or the ingest is stopping.
-   * Called exactly once per session that reached onLive, after its packager and files are gone;
+   * Called exactly once per session that reached onLive, after its packager is gone and its stream ended;
    * a publisher that leaves before the show went live ends nothing.
    */
   onEnded(showId: string, reason: EndReason): Promise<void> | void;
@@ -32,11 +32,16 @@ export interface Ingest {
   start(): Promise<void>;
   /** Ends every live session (onEnded "server_shutdown"), closes every connection, kills every ffmpeg. */
   stop(): Promise<void>;
-  /** Kicks the publisher of this show, kills its packager and removes its HLS files. */
+  /** Kicks the publisher of this show, kills its packager and ends its stream. */
   stopShow(showId: string): Promise<void>;
-  /** True once the show's first playlist exists, until its session ends. */
+  /** True once the show's playlist has its first part, until its session ends. */
   isLive(showId: string): boolean;
   liveShowIds(): string[];
+  /**
+   * The show's LL-HLS stream, for the routes: from the moment the show is live until
+   * `endedStreamTtlMs` after its session ended (then the stream says EXT-X-ENDLIST); else null.
+   */
+  stream(showId: string): LlHlsStream | null;
 }
 
 export interface IngestOptions {
@@ -44,6 +49,11 @@ export interface IngestOptions {
   host?: string;
   /** A connection that has not been authorized as publisher (or allowed as player) by then is closed. */
   handshakeTimeoutMs?: number;
+  /**
+   * How long an ended session's stream is still served (its final playlist, with EXT-X-ENDLIST, and
+   * its media), so that players reloading after the end see the end rather than a 404. Default 10 s.
+   */
+  endedStreamTtlMs?: number;
 }
 
 interface LiveSession {
@@ -52,36 +62,45 @@ interface LiveSession {
   publisher: NmsRtmpSession;
   /** RTMP players of this stream: the packager's own connection */
   players: Set<NmsRtmpSession>;
-  dir: string;
   packager: FfmpegProcess;
+  /** resolves once the packager's stdout has been read to its end (or closed) */
+  outputDone: Promise<void>;
+  stream: LlHlsStream;
+  /** media time (s) ↔ epoch ms of the first accepted part's first frame, for PROGRAM-DATE-TIME */
+  clock: { media: number; wall: number } | null;
+  problems: ProblemLog;
   startedAt: number;
   lastInputAt: number;
+  /** the packager's last fragment */
   lastOutputAt: number;
-  playlistMtimeMs: number;
-  /** onLive call, once the first playlist exists */
+  /** onLive call, once the playlist has its first part */
   announced: Promise<void> | null;
   ending: Promise<void> | null;
   watchdog: NodeJS.Timeout | undefined;
-  checking: boolean;
 }
 
 const WATCHDOG_INTERVAL_MS = 500;
+/** the same kind of LL-HLS problem is logged at most this often per session (with a count) */
+const PROBLEM_LOG_INTERVAL_MS = 30_000;
 
 /**
  * In-process RTMP ingest: node-media-server speaks RTMP, a stream key authorizes the publisher,
- * and one ffmpeg per live show repackages the stream to HLS (`-c copy`) under
- * `<hlsDir>/<showId>/`. See docs/media.md.
+ * and one ffmpeg per live show repackages the stream (`-c copy`) to fragmented MP4 on its stdout,
+ * which an Fmp4Splitter cuts into the parts of the show's in-memory LL-HLS stream. See docs/media.md.
  */
 export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logger: Logger, options: IngestOptions = {}): Ingest {
-  const { stallTimeoutMs, segmentSeconds, hlsDir } = config.media;
+  const { stallTimeoutMs, segmentSeconds } = config.media;
   const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 15_000;
-  // Output can only move once per keyframe interval, which OBS may set to 10 s or more;
-  // input bytes are the precise stall signal, the playlist check only catches a wedged ffmpeg.
+  const endedStreamTtlMs = options.endedStreamTtlMs ?? 10_000;
+  // The first fragment waits for the first keyframe, and OBS's keyframe interval may be 10 s or
+  // more; input bytes are the precise stall signal, the fragment check only catches a wedged ffmpeg.
   const packagerTimeoutMs = Math.max(stallTimeoutMs, 30_000);
 
   const sessions = new Set<NmsRtmpSession>();
   const sockets = new Set<net.Socket>();
   const live = new Map<string, LiveSession>();
+  /** streams of sessions that ended, served (final playlist) until their timer drops them */
+  const ended = new Map<string, { stream: LlHlsStream; timer: NodeJS.Timeout }>();
   let server: net.Server | null = null;
   let ffmpegPath = "";
   let pullAddress = "";
@@ -141,11 +160,6 @@ export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logg
       socket.destroy();
       return;
     }
-    if (!SHOW_DIR.test(grant.showId)) {
-      logger.error({ showId: grant.showId }, "publish refused: show id is not usable as a directory name");
-      socket.destroy();
-      return;
-    }
     if (live.has(grant.showId)) {
       logger.info({ peer: session.ip, showId: grant.showId }, "publish refused: show already has a publisher");
       socket.destroy();
@@ -155,55 +169,91 @@ export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logg
   }
 
   function begin(publisher: NmsRtmpSession, showId: string) {
-    const dir = path.join(hlsDir, showId);
-    fs.rmSync(dir, { recursive: true, force: true });
-    fs.mkdirSync(dir, { recursive: true });
     const streamKey = publisher.streamName;
-    let s: LiveSession | undefined; // assigned right below; read by `quiet` once ffmpeg writes
-    const packager = spawnFfmpeg(
-      ffmpegPath,
-      hlsPackagerArgs({
-        input: `rtmp://${pullAddress}/${RTMP_APP}/${streamKey}`,
-        dir,
-        segmentSeconds,
-        sessionToken: Date.now().toString(36) + randomBytes(3).toString("hex"),
-      }),
-      { logger: logger.child({ showId, component: "hls-packager" }), redact: maskRtmpUrls, quiet: () => !!s?.ending },
-    );
+    const log = logger.child({ showId, component: "hls-packager" });
+    let s: LiveSession | undefined; // assigned right below; read by the callbacks once ffmpeg writes
+    const problems = problemLog(log, () => !!s?.ending);
+    const stream = createShowStream(segmentSeconds, (p) => problems.report(p));
+    const packager = spawnFfmpeg(ffmpegPath, llHlsPackagerArgs({ input: `rtmp://${pullAddress}/${RTMP_APP}/${streamKey}` }), {
+      logger: log,
+      redact: maskRtmpUrls,
+      quiet: () => !!s?.ending,
+      stdout: "pipe",
+    });
+    const splitter = new Fmp4Splitter({
+      init: (init) => {
+        log.debug({ codecs: init.codecs }, "packager init segment");
+        stream.setInit(init.data);
+      },
+      fragment: (f) => {
+        if (s) onFragment(s, f);
+      },
+      error: (err) => {
+        if (!s || s.ending) return void log.debug({ err }, "packager output cut short while ending");
+        log.error({ err }, "packager output is not usable fragmented MP4");
+        void end(s, "packager_failed");
+      },
+    });
+    // Always read stdout to its end, also while ending: a full pipe would block ffmpeg.
+    const stdout = packager.child.stdout;
+    const outputDone = new Promise<void>((resolve) => {
+      if (!stdout) return resolve();
+      stdout.on("data", (chunk: Buffer) => splitter.push(chunk));
+      stdout.once("end", () => splitter.end());
+      stdout.once("close", () => resolve());
+      stdout.on("error", (err) => {
+        log.debug({ err }, "packager stdout error");
+        resolve();
+      });
+    });
     const now = Date.now();
     s = {
       showId,
       streamKey,
       publisher,
       players: new Set(),
-      dir,
       packager,
+      outputDone,
+      stream,
+      clock: null,
+      problems,
       startedAt: now,
       lastInputAt: now,
       lastOutputAt: now,
-      playlistMtimeMs: 0,
       announced: null,
       ending: null,
       watchdog: undefined,
-      checking: false,
     };
-    live.set(showId, s);
+    const session = s;
+    live.set(showId, session);
 
     const { socket } = publisher;
     socket.setTimeout(0);
     socket.on("data", () => {
-      s.lastInputAt = Date.now();
+      session.lastInputAt = Date.now();
     });
-    socket.once("close", () => void end(s, "publisher_stopped"));
+    socket.once("close", () => void end(session, "publisher_stopped"));
     void packager.exited.then(({ code, signal }) => {
-      if (s.ending) return;
+      if (session.ending) return;
       logger.warn({ showId, code, signal }, "HLS packager exited while the show was live");
-      void end(s, reasonForPackagerExit(s));
+      void end(session, reasonForPackagerExit(session));
     });
-    s.watchdog = setInterval(() => void check(s), WATCHDOG_INTERVAL_MS);
-    s.watchdog.unref();
+    session.watchdog = setInterval(() => check(session), WATCHDOG_INTERVAL_MS);
+    session.watchdog.unref();
     socket.resume();
-    logger.info({ showId, peer: publisher.ip, pid: packager.child.pid }, "publisher accepted, packaging HLS");
+    logger.info({ showId, peer: publisher.ip, pid: packager.child.pid }, "publisher accepted, packaging LL-HLS");
+  }
+
+  /** One fragment from the packager: one part of the show's stream. */
+  function onFragment(s: LiveSession, f: Fragment) {
+    const now = Date.now();
+    s.lastOutputAt = now;
+    // PROGRAM-DATE-TIME follows media time exactly, anchored at the first part the stream accepts
+    // (it starts at a keyframe): a fragment reaches us about its own duration after its first frame.
+    if (!s.clock && f.independent) s.clock = { media: f.start, wall: now - f.duration * 1000 };
+    const wallClock = s.clock ? s.clock.wall + (f.start - s.clock.media) * 1000 : now;
+    s.stream.addPart({ data: f.data, duration: f.duration, independent: f.independent, wallClock });
+    if (!s.announced && !s.ending && s.stream.resource(s.stream.partName(0))) announce(s);
   }
 
   function reasonForPackagerExit(s: LiveSession): EndReason {
@@ -212,33 +262,20 @@ export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logg
     return "packager_failed";
   }
 
-  async function check(s: LiveSession) {
-    if (s.ending || s.checking) return;
-    s.checking = true;
-    try {
-      const now = Date.now();
-      if (now - s.lastInputAt > stallTimeoutMs) {
-        logger.warn({ showId: s.showId, silentMs: now - s.lastInputAt }, "publisher connected but sending no media");
-        void end(s, "stalled");
-        return;
-      }
-      const stat = await fs.promises.stat(path.join(s.dir, PLAYLIST_FILE)).catch(() => null);
-      if (s.ending) return;
-      if (stat && stat.mtimeMs !== s.playlistMtimeMs) {
-        s.playlistMtimeMs = stat.mtimeMs;
-        s.lastOutputAt = Date.now();
-        if (!s.announced) announce(s);
-      } else if (Date.now() - s.lastOutputAt > packagerTimeoutMs) {
-        logger.error({ showId: s.showId }, "HLS packager produced no playlist update while media was arriving");
-        void end(s, "packager_failed");
-      }
-    } finally {
-      s.checking = false;
+  function check(s: LiveSession) {
+    if (s.ending) return;
+    const now = Date.now();
+    if (now - s.lastInputAt > stallTimeoutMs) {
+      logger.warn({ showId: s.showId, silentMs: now - s.lastInputAt }, "publisher connected but sending no media");
+      void end(s, "stalled");
+    } else if (now - s.lastOutputAt > packagerTimeoutMs) {
+      logger.error({ showId: s.showId, silentMs: now - s.lastOutputAt }, "HLS packager produced no fragment while media was arriving");
+      void end(s, "packager_failed");
     }
   }
 
   function announce(s: LiveSession) {
-    logger.info({ showId: s.showId, afterMs: Date.now() - s.startedAt }, "first HLS playlist written: show is live");
+    logger.info({ showId: s.showId, afterMs: Date.now() - s.startedAt }, "first LL-HLS part ready: show is live");
     s.announced = (async () => {
       try {
         await callbacks.onLive(s.showId);
@@ -258,8 +295,12 @@ export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logg
       for (const player of s.players) player.socket.destroy();
       await Promise.race([s.packager.exited, delay(1000)]);
       await s.packager.stop();
-      await fs.promises.rm(s.dir, { recursive: true, force: true }).catch((err: unknown) => logger.warn({ err, dir: s.dir }, "could not remove HLS files"));
-      // The slot stays taken until the files are gone, so a reconnecting publisher cannot lose its new ones.
+      // The last fragments ffmpeg flushed on its way out become the last parts.
+      await Promise.race([s.outputDone, delay(1000)]);
+      // Blocked playlist requests get the final playlist (EXT-X-ENDLIST); hinted-part requests a 404.
+      s.stream.end();
+      s.problems.flush();
+      if (s.announced) keepEnded(s);
       if (live.get(s.showId) === s) live.delete(s.showId);
       if (!s.announced) return;
       await s.announced;
@@ -270,6 +311,20 @@ export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logg
       }
     })();
     return s.ending;
+  }
+
+  /** The ended stream stays served for endedStreamTtlMs, then its memory is let go. */
+  function keepEnded(s: LiveSession) {
+    const previous = ended.get(s.showId);
+    if (previous) clearTimeout(previous.timer);
+    const entry = {
+      stream: s.stream,
+      timer: setTimeout(() => {
+        if (ended.get(s.showId) === entry) ended.delete(s.showId);
+      }, endedStreamTtlMs),
+    };
+    entry.timer.unref();
+    ended.set(s.showId, entry);
   }
 
   function onPrePlay(session: NmsRtmpSession) {
@@ -288,19 +343,10 @@ export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logg
     session.socket.once("close", () => target.players.delete(session));
   }
 
-  async function removeStaleShowDirs() {
-    await fs.promises.mkdir(hlsDir, { recursive: true });
-    for (const entry of await fs.promises.readdir(hlsDir, { withFileTypes: true })) {
-      if (entry.isDirectory() && SHOW_DIR.test(entry.name)) await fs.promises.rm(path.join(hlsDir, entry.name), { recursive: true, force: true });
-    }
-  }
-
   return {
     async start() {
       if (server) throw new Error("ingest already started");
       ffmpegPath = resolveFfmpeg(config.media.ffmpegPath);
-      // Nothing is live before we listen; files left by a crash would be served as if it were.
-      await removeStaleShowDirs();
       stopping = false;
       const srv = net.createServer(onConnection);
       await new Promise<void>((resolve, reject) => {
@@ -326,6 +372,8 @@ export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logg
       stopping = true;
       const closed = new Promise<void>((resolve) => srv.close(() => resolve()));
       await Promise.all([...live.values()].map((s) => end(s, "server_shutdown")));
+      for (const e of ended.values()) clearTimeout(e.timer);
+      ended.clear();
       for (const socket of sockets) socket.destroy();
       await closed;
       for (const undo of detach) undo();
@@ -347,6 +395,46 @@ export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logg
 
     liveShowIds() {
       return [...live.values()].filter((s) => s.announced !== null && s.ending === null).map((s) => s.showId);
+    },
+
+    stream(showId) {
+      const s = live.get(showId);
+      if (s?.announced) return s.stream;
+      return ended.get(showId)?.stream ?? null;
+    },
+  };
+}
+
+interface ProblemLog {
+  report(p: LlHlsProblem): void;
+  /** logs the counts still held back */
+  flush(): void;
+}
+
+/**
+ * The stream's onProblem reports at warn level, each kind at most once per PROBLEM_LOG_INTERVAL_MS
+ * (with how many were held back since), so that a stream whose every part is off does not flood the log.
+ */
+function problemLog(log: Logger, ending: () => boolean): ProblemLog {
+  const kinds = new Map<LlHlsProblemKind, { loggedAt: number; held: number }>();
+  return {
+    report(p) {
+      // The packager flushing on its way out after the stream ended is expected.
+      if (p.kind === "part_after_end" && ending()) return;
+      const now = Date.now();
+      const k = kinds.get(p.kind);
+      if (k && now - k.loggedAt < PROBLEM_LOG_INTERVAL_MS) {
+        k.held++;
+        return;
+      }
+      log.warn({ kind: p.kind, msn: p.msn, heldBack: k?.held ?? 0 }, `LL-HLS: ${p.message}`);
+      kinds.set(p.kind, { loggedAt: now, held: 0 });
+    },
+    flush() {
+      for (const [kind, k] of kinds) {
+        if (k.held > 0) log.warn({ kind, heldBack: k.held }, `LL-HLS: ${k.held} more "${kind}" problem(s) not logged one by one`);
+        k.held = 0;
+      }
     },
   };
 }

@@ -1,55 +1,44 @@
-import path from "node:path";
-
-/** The playlist every live show exposes: `<hlsDir>/<showId>/index.m3u8`. */
-export const PLAYLIST_FILE = "index.m3u8";
-
 /**
- * Segment names are `<session>-<n>.ts`. The session token changes with every publish, so a
- * segment URL never names two different files and can be cached as immutable.
+ * ffmpeg (5.1) closes a fragment when the next packet is this long (µs) or more after the
+ * fragment's first one: each fragment becomes one LL-HLS part of whole frames, ~200 ms
+ * (5 frames at 25 fps, 6 at 30, 3 at 15). See docs/media.md.
  */
-export const SEGMENT_FILE = /^[a-z0-9]{1,16}-\d{1,10}\.ts$/;
-
-/** Show ids become directory names: only what `newId` produces, never a path. */
-export const SHOW_DIR = /^[A-Za-z0-9_-]{1,64}$/;
+export const FRAGMENT_DURATION_US = 200_000;
 
 export interface PackagerArgs {
   /** RTMP URL the packager plays from the local ingest */
   input: string;
-  /** the show's HLS directory */
-  dir: string;
-  segmentSeconds: number;
-  /** per-publish token that prefixes segment names (lowercase alphanumerics) */
-  sessionToken: string;
-  /** segments kept in the rolling playlist */
-  listSize?: number;
 }
 
 /**
- * ffmpeg arguments (after FFMPEG_BASE_ARGS) that repackage the published stream into HLS without
- * re-encoding: the host's encoder already chose codecs and keyframes, so this costs almost no CPU.
- * Segments are cut at keyframes, so they are as long as the host's keyframe interval at least.
+ * ffmpeg arguments (after FFMPEG_BASE_ARGS) that repackage the published stream, without
+ * re-encoding, into fragmented MP4 on stdout: the init segment (ftyp + moov, no samples) first,
+ * then one moof+mdat per ~200 ms part. The ingest cuts that stream with `Fmp4Splitter` and serves
+ * it as Low-Latency HLS from memory (`LlHlsStream`). The host's encoder already chose codecs and
+ * keyframes, so this costs almost no CPU.
+ *
+ * - `frag_keyframe`: every video keyframe also starts a fragment, so segments can be cut at parts.
+ * - `empty_moov`: the init segment exists before any media.
+ * - `default_base_moof`: data offsets relative to the moof, as CMAF/HLS expect.
+ * - `skip_trailer`: no `mfra` index at the end, useless live.
  *
  * No `-rw_timeout`: ffmpeg 5.1 does not apply it to RTMP input (a paused publisher kept a test
  * reader waiting 9 s past a 2 s timeout). The input is our own server, so the ingest's watchdog
  * ends a stalled stream by closing the packager's connection, which makes ffmpeg finish and exit.
  */
-export function hlsPackagerArgs(o: PackagerArgs): string[] {
+export function llHlsPackagerArgs(o: PackagerArgs): string[] {
   return [
     "-rtmp_live", "live",
     // An RTMP publisher sends its codec headers first; probing for 1 s instead of 5 brings the
-    // first playlist (and so "live") about 1.5 s sooner.
+    // first part (and so "live") about 1.5 s sooner.
     "-analyzeduration", "1000000",
     "-i", o.input,
     "-map", "0:v?",
     "-map", "0:a?",
     "-c", "copy",
-    "-f", "hls",
-    "-hls_time", String(o.segmentSeconds),
-    "-hls_list_size", String(o.listSize ?? 6),
-    // temp_file: segments and playlist appear by rename, so a player never reads a half-written file.
-    "-hls_flags", "delete_segments+independent_segments+temp_file",
-    "-hls_segment_type", "mpegts",
-    "-hls_segment_filename", path.join(o.dir, `${o.sessionToken}-%d.ts`),
-    path.join(o.dir, PLAYLIST_FILE),
+    "-f", "mp4",
+    "-movflags", "frag_keyframe+empty_moov+default_base_moof+skip_trailer",
+    "-frag_duration", String(FRAGMENT_DURATION_US),
+    "pipe:1",
   ];
 }

@@ -31,6 +31,7 @@ export const errorCatalogue = {
   unsupported_media_type: 415,
   rate_limited: 429,
   internal_error: 500,
+  stream_unavailable: 503,
   banned: 403,
   muted: 403,
   slow_mode: 429,

@@ -1,6 +1,7 @@
 import type { JSX } from "preact";
 import { useEffect, useRef } from "preact/hooks";
 import type Hls from "hls.js";
+import { LIVE_HLS_CONFIG } from "./hls-config.ts";
 
 type VideoProps = Omit<JSX.VideoHTMLAttributes<HTMLVideoElement>, "src" | "ref" | "muted"> & {
   src: string | null;
@@ -10,8 +11,8 @@ type VideoProps = Omit<JSX.VideoHTMLAttributes<HTMLVideoElement>, "src" | "ref" 
 };
 
 /**
- * HLS playback: hls.js where Media Source Extensions exist, the browser's own HLS elsewhere
- * (Safari on iPhone). Always starts muted so that autoplay is allowed; recovers from network and
+ * (Low-Latency) HLS playback: hls.js where Media Source Extensions exist, the browser's own HLS
+ * elsewhere (Safari on iPhone, which speaks LL-HLS natively). Always starts muted so that autoplay is allowed; recovers from network and
  * media errors instead of giving up, since a live playlist can briefly 404 while a stream starts.
  */
 export function HlsVideo({ src, muted, onPlaying, videoRef, ...rest }: VideoProps) {
@@ -39,7 +40,7 @@ export function HlsVideo({ src, muted, onPlaying, videoRef, ...rest }: VideoProp
           if (video.canPlayType("application/vnd.apple.mpegurl")) useNative();
           return;
         }
-        const h = new HlsCtor({ lowLatencyMode: true, liveSyncDurationCount: 3, manifestLoadingMaxRetry: 6, backBufferLength: 30 });
+        const h = new HlsCtor({ ...LIVE_HLS_CONFIG });
         hls = h;
         h.on(HlsCtor.Events.MANIFEST_PARSED, play);
         h.on(HlsCtor.Events.ERROR, (_e, data) => {
