@@ -71,6 +71,9 @@ export interface App {
 export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<App> {
   const log = deps.logger ?? pino({ level: config.logLevel });
   fs.mkdirSync(config.dataDir, { recursive: true });
+  // Before the in-memory LL-HLS origin, live shows were packaged into <DATA_DIR>/hls: leftovers of an
+  // older version are only stale video.
+  fs.rmSync(path.join(config.dataDir, "hls"), { recursive: true, force: true });
   const db = openDatabase(config.database);
   await migrateToLatest(db.db);
 
