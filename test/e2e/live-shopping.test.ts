@@ -86,11 +86,17 @@ describe("the whole live-shopping loop, end to end", () => {
     await lucaRoom.waitFor((e) => e.type === "chat.message" && e.message.text === "Is the tee organic?");
     await page.getByTestId("chat-list").getByText("Is the tee organic?").waitFor();
 
-    // The host showcases the tee from their session; its card appears in the player.
+    // The host showcases the tee from their session; its card appears in the player on the frame the
+    // host showcased it on: the first frame whose PROGRAM-DATE-TIME is at or after the showcase's
+    // instant (the test pattern has 30 frames a second, so within 34 ms after it; never before).
     const tee = live.products.find((p) => p.title.includes("tee"))!;
     assert.equal((await host.shows.showcase(show.id, tee.id)).status, 200);
+    const showcased = await hostRoom.waitFor<Extract<ServerEvent, { type: "product.showcased" }>>((e) => e.type === "product.showcased" && e.product?.id === tee.id && e.at !== undefined);
     const card = page.getByTestId("product-card");
     await card.getByText(tee.title).waitFor();
+    const framePdt = Number(await card.getAttribute("data-frame-pdt"));
+    assert.ok(framePdt >= showcased.at!, `card on frame ${framePdt}, before the showcase at ${showcased.at}`);
+    assert.ok(framePdt - showcased.at! <= 1000 / 30 + 1, `card on frame ${framePdt}, ${framePdt - showcased.at!} ms after the showcase at ${showcased.at}`);
 
     // Buy it inside the player with the sandbox card.
     const variant = tee.variants.find((v) => v.stock > 0)!;

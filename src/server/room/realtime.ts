@@ -242,14 +242,15 @@ export function createRealtime(deps: {
   });
   deps.bus.subscribe("show.showcased", async (e) => {
     const product = e.productId ? await deps.catalog.get(e.productId) : null;
-    hub.broadcastLatest(e.showId, "showcased", { type: "product.showcased", product });
+    hub.broadcastLatest(e.showId, "showcased", { type: "product.showcased", product, at: e.at });
   });
   deps.bus.subscribe("stock.changed", async (e) => {
     // Refresh the card (stock left) in every live room showcasing this product.
     for (const showId of await deps.shows.liveShowIds()) {
       if (hub.viewerCount(showId) === 0) continue;
       if ((await deps.shows.showcasedProductId(showId)) !== e.productId) continue;
-      hub.broadcastLatest(showId, "showcased", { type: "product.showcased", product: await deps.catalog.get(e.productId) });
+      // Its own key: merged into the same frame as a fresh showcase, it must not replace that one's `at`.
+      hub.broadcastLatest(showId, "showcased.stock", { type: "product.showcased", product: await deps.catalog.get(e.productId) });
     }
   });
   deps.bus.subscribe("order.paid", async (e) => {

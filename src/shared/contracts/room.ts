@@ -82,7 +82,12 @@ export const ServerEvent = z.discriminatedUnion("type", [
   /** chat runs faster than the room shows: everyone sees a fair sample (own, hosts' and moderators' messages always) */
   z.object({ type: z.literal("chat.sampling"), active: z.boolean(), receivedPerSecond: z.number().int(), shownPerSecond: z.number().int() }),
   z.object({ type: z.literal("viewers.updated"), count: z.number().int() }),
-  z.object({ type: z.literal("product.showcased"), product: Product.nullable() }),
+  /**
+   * `at`: the server instant (epoch ms) the host showcased it. The stream's PROGRAM-DATE-TIME is on the
+   * same clock, so a player shows the card on the first frame stamped at or after `at`. No `at`: a
+   * refresh of the card already shown (stock left), applied at once.
+   */
+  z.object({ type: z.literal("product.showcased"), product: Product.nullable(), at: z.number().int().optional() }),
   z.object({ type: z.literal("order.note"), note: OrderNote }),
   z.object({ type: z.literal("question.updated"), question: Question, clientMsgId: z.string().optional() }),
   z.object({ type: z.literal("show.status"), status: ShowStatus }),

@@ -8,6 +8,19 @@ type VideoProps = Omit<JSX.VideoHTMLAttributes<HTMLVideoElement>, "src" | "ref" 
   muted: boolean;
   onPlaying?: () => void;
   videoRef?: (v: HTMLVideoElement | null) => void;
+  /**
+   * Every presented frame's instant on the stream's clock (EXT-X-PROGRAM-DATE-TIME, epoch ms), or
+   * null when the player has none. Frame-exact where requestVideoFrameCallback exists (Chromium,
+   * Safari), else at each timeupdate.
+   */
+  onFrame?: (pdt: number | null) => void;
+};
+
+type FrameMeta = { mediaTime: number };
+type FrameVideo = HTMLVideoElement & {
+  requestVideoFrameCallback?: (cb: (now: number, meta: FrameMeta) => void) => number;
+  cancelVideoFrameCallback?: (id: number) => void;
+  getStartDate?: () => Date;
 };
 
 /**
@@ -15,8 +28,36 @@ type VideoProps = Omit<JSX.VideoHTMLAttributes<HTMLVideoElement>, "src" | "ref" 
  * elsewhere (Safari on iPhone, which speaks LL-HLS natively). Always starts muted so that autoplay is allowed; recovers from network and
  * media errors instead of giving up, since a live playlist can briefly 404 while a stream starts.
  */
-export function HlsVideo({ src, muted, onPlaying, videoRef, ...rest }: VideoProps) {
+export function HlsVideo({ src, muted, onPlaying, videoRef, onFrame, ...rest }: VideoProps) {
   const ref = useRef<HTMLVideoElement>(null);
+  const hlsRef = useRef<Hls | null>(null);
+  const onFrameRef = useRef(onFrame);
+  onFrameRef.current = onFrame;
+
+  // The presented frame's program date: hls.js maps the playhead through the playlist's
+  // PROGRAM-DATE-TIME; Safari's own player gives the stream's start date.
+  useEffect(() => {
+    const video = ref.current as FrameVideo | null;
+    if (!video) return;
+    const pdtOf = (mediaTime: number): number | null => {
+      const playing = hlsRef.current?.playingDate;
+      if (playing) return playing.getTime() + (mediaTime - video.currentTime) * 1000;
+      const start = video.getStartDate?.().getTime();
+      return start !== undefined && Number.isFinite(start) ? start + mediaTime * 1000 : null;
+    };
+    if (video.requestVideoFrameCallback) {
+      let id = 0;
+      const tick = (_now: number, meta: FrameMeta) => {
+        onFrameRef.current?.(pdtOf(meta.mediaTime));
+        id = video.requestVideoFrameCallback!(tick);
+      };
+      id = video.requestVideoFrameCallback(tick);
+      return () => video.cancelVideoFrameCallback?.(id);
+    }
+    const onTime = () => onFrameRef.current?.(pdtOf(video.currentTime));
+    video.addEventListener("timeupdate", onTime);
+    return () => video.removeEventListener("timeupdate", onTime);
+  }, []);
 
   useEffect(() => {
     const video = ref.current;
@@ -42,6 +83,7 @@ export function HlsVideo({ src, muted, onPlaying, videoRef, ...rest }: VideoProp
         }
         const h = new HlsCtor({ ...LIVE_HLS_CONFIG });
         hls = h;
+        hlsRef.current = h;
         h.on(HlsCtor.Events.MANIFEST_PARSED, play);
         h.on(HlsCtor.Events.ERROR, (_e, data) => {
           if (!data.fatal) return;
@@ -67,6 +109,7 @@ export function HlsVideo({ src, muted, onPlaying, videoRef, ...rest }: VideoProp
       cancelled = true;
       if (retry) clearTimeout(retry);
       hls?.destroy();
+      hlsRef.current = null;
       video.removeAttribute("src");
       video.load();
     };

@@ -30,6 +30,10 @@ export interface RoomState {
   viewers: number;
   likes: number;
   showcased: Product | null;
+  /** the stream's frame instant (PROGRAM-DATE-TIME, ms) on which the shown card was applied, when known */
+  showcasedAtFrame: number | null;
+  /** a showcase waiting for the video to reach the frame it happened on (`at`, server clock = stream PDT) */
+  pendingShowcase: { product: Product | null; at: number } | null;
   chat: ChatLine[];
   questions: Question[];
   counters: ShowCounters | null;
@@ -58,7 +62,8 @@ type Action =
   | { kind: "chat.pending"; line: ChatLine }
   | { kind: "like.local"; count: number }
   | { kind: "note.dismiss"; key: number }
-  | { kind: "error.dismiss" };
+  | { kind: "error.dismiss" }
+  | { kind: "frame"; pdt: number | null };
 
 const initial: RoomState = {
   connection: "connecting",
@@ -68,6 +73,8 @@ const initial: RoomState = {
   viewers: 0,
   likes: 0,
   showcased: null,
+  showcasedAtFrame: null,
+  pendingShowcase: null,
   chat: [],
   questions: [],
   counters: null,
@@ -104,6 +111,7 @@ function apply(s: RoomState, e: ServerEvent): RoomState {
         viewers: e.viewers,
         likes: Math.max(e.likes, s.ready ? s.likes : 0),
         showcased: e.showcased,
+        pendingShowcase: null,
         // Resumed: the frames we missed follow, so the chat we have stays.
         chat: e.resumed ? s.chat.filter((c) => !c.pending) : e.chat.slice(-CHAT_KEEP),
         questions: e.questions,
@@ -123,8 +131,13 @@ function apply(s: RoomState, e: ServerEvent): RoomState {
       return e.total > s.likes ? { ...s, likes: e.total, likeBursts: s.likeBursts + 1 } : s;
     case "viewers.updated":
       return { ...s, viewers: e.count };
-    case "product.showcased":
+    case "product.showcased": {
+      // A fresh showcase waits for its frame (see applyShowcaseAt); a refresh (no `at`) of the card
+      // waiting or shown updates it in place.
+      if (e.at !== undefined) return { ...s, pendingShowcase: { product: e.product, at: e.at } };
+      if (s.pendingShowcase && s.pendingShowcase.product?.id === e.product?.id) return { ...s, pendingShowcase: { ...s.pendingShowcase, product: e.product } };
       return { ...s, showcased: e.product };
+    }
     case "order.note":
       return { ...s, notes: [...s.notes, { key: ++seq, note: e.note }].slice(-3) };
     case "question.updated":
@@ -172,6 +185,12 @@ function reducer(s: RoomState, a: Action): RoomState {
       return { ...s, notes: s.notes.filter((n) => n.key !== a.key) };
     case "error.dismiss":
       return { ...s, error: null };
+    case "frame": {
+      // The player presents a frame stamped `pdt` (null: no clock, so do not wait for one).
+      const p = s.pendingShowcase;
+      if (!p || (a.pdt !== null && a.pdt < p.at)) return s;
+      return { ...s, showcased: p.product, showcasedAtFrame: a.pdt, pendingShowcase: null };
+    }
   }
 }
 
@@ -182,6 +201,11 @@ export interface Room {
   like(): void;
   dismissNote(key: number): void;
   dismissError(): void;
+  /**
+   * The video presents a frame stamped `pdt` (the stream's PROGRAM-DATE-TIME, ms), or null when the
+   * player has no such clock: a showcase waiting for its frame is applied once the video reaches it.
+   */
+  frameShown(pdt: number | null): void;
   /** One flash-sale attempt on the open connection; false when the socket is not open. */
   flashBuy(saleId: string, key: string): boolean;
 }
@@ -240,5 +264,11 @@ export function useRoom(showId: string, options: { onEvents?: (events: ServerEve
 
   const flashBuy = useCallback((saleId: string, key: string) => socket.current?.send({ type: "flash.buy", saleId, key }) ?? false, []);
 
-  return { state, sendChat, ask, like, dismissNote, dismissError, flashBuy };
+  // Called for every presented frame: dispatch only while a showcase waits for one.
+  const pending = state.pendingShowcase;
+  const frameShown = useCallback((pdt: number | null) => {
+    if (pending && (pdt === null || pdt >= pending.at)) dispatch({ kind: "frame", pdt });
+  }, [pending]);
+
+  return { state, sendChat, ask, like, dismissNote, dismissError, frameShown, flashBuy };
 }

@@ -10,12 +10,12 @@ export function priceRange(product: Product): { min: number; varies: boolean; so
   return { min, varies: prices.some((p) => p !== min), soldOut: inStock.length === 0 };
 }
 
-export function ProductCard({ product, onOpen, buttonRef }: { product: Product; onOpen(): void; buttonRef?: (b: HTMLButtonElement | null) => void }) {
+export function ProductCard({ product, onOpen, buttonRef, framePdt }: { product: Product; onOpen(): void; buttonRef?: (b: HTMLButtonElement | null) => void; framePdt?: number | null }) {
   const { m, fmt } = useI18n();
   const { min, varies, soldOut } = priceRange(product);
   const price = fmt.money(min, product.currency);
   return (
-    <button type="button" class="product-card" data-testid="product-card" onClick={onOpen} ref={buttonRef} aria-label={m.player.openProduct(product.title)} aria-haspopup="dialog">
+    <button type="button" class="product-card" data-testid="product-card" data-frame-pdt={framePdt ?? undefined} onClick={onOpen} ref={buttonRef} aria-label={m.player.openProduct(product.title)} aria-haspopup="dialog">
       {product.images[0] ? <img src={product.images[0]} alt="" width={56} height={56} /> : <span class="product-card-noimg" aria-hidden="true" />}
       <span class="product-card-text">
         <span class="product-card-kicker">{m.player.onScreen}</span>

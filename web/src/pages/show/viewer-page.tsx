@@ -15,6 +15,9 @@ import { BuySheet } from "./buy-sheet.tsx";
 import { BusyChatNote, ChatOverlay, Composer, useChatRestriction } from "./chat.tsx";
 import { FlashBanner, FlashCheckoutSheet, useFlashSale } from "./flash-sale.tsx";
 import { LikeButton } from "./likes.tsx";
+
+/** How long a showcase may wait for its frame before it is shown anyway (the stream plays ~1 s behind). */
+const SHOWCASE_WAIT_MS = 4000;
 import { ProductCard } from "./product-card.tsx";
 
 const NOTE_MS = 4000;
@@ -53,6 +56,16 @@ export function ViewerPage({ showId }: { showId: string }) {
   const status = state.status ?? show?.status ?? null;
   const flash = useFlashSale(room, user, status === "ended");
   const restriction = useChatRestriction(state, !!state.you?.isHost);
+
+  // A showcase waits for the video to reach the frame it happened on (room.frameShown). Without a
+  // playing video, or a clock the player can read, it is shown after a few seconds all the same.
+  const pendingAt = state.pendingShowcase?.at;
+  const playingVideo = status === "live" && !!show?.playbackUrl;
+  useEffect(() => {
+    if (pendingAt === undefined) return;
+    const t = setTimeout(() => room.frameShown(null), playingVideo ? SHOWCASE_WAIT_MS : 0);
+    return () => clearTimeout(t);
+  }, [pendingAt, playingVideo, room.frameShown]);
 
   // Going live: the playlist URL arrives with the show, which may need a moment to be published.
   useEffect(() => {
@@ -142,6 +155,7 @@ export function ViewerPage({ showId }: { showId: string }) {
               aria-label={m.player.videoLabel(show.title)}
               videoRef={(v) => (video.current = v)}
               onPlaying={() => setPlaying(true)}
+              onFrame={room.frameShown}
               poster={show.coverUrl ?? undefined}
             />
           ) : (
@@ -234,7 +248,7 @@ export function ViewerPage({ showId }: { showId: string }) {
           <BusyChatNote sampling={state.chatSampling} />
           <ChatOverlay chat={state.chat} questions={state.questions} you={state.you} productTitles={productTitles} />
           {flash && <FlashBanner c={flash} showId={showId} />}
-          {showcased && status !== "ended" && <ProductCard product={showcased} onOpen={() => void openSheet(showcased)} buttonRef={(b) => (cardButton.current = b)} />}
+          {showcased && status !== "ended" && <ProductCard product={showcased} framePdt={state.showcasedAtFrame} onOpen={() => void openSheet(showcased)} buttonRef={(b) => (cardButton.current = b)} />}
           {user === null ? (
             <Link class="btn btn-primary btn-block sign-in-inline" href={signInHref(`/shows/${showId}`)} data-testid="sign-in-to-chat">
               {m.player.signInToChat}

@@ -203,7 +203,9 @@ export function StudioPage({ showId }: { showId: string }) {
 
   const counters = state.counters;
   const revenue = counters?.revenue.length ? counters.revenue.map((r) => fmt.money(r.amount, r.currency)).join(" + ") : fmt.money(0, show.products[0]?.currency ?? "EUR");
-  const showcasedId = state.ready ? (state.showcased?.id ?? null) : show.showcasedProductId;
+  // The studio shows the host's choice at once; viewers get it on the frame it happened on.
+  const latestShowcase = state.pendingShowcase ? state.pendingShowcase.product : state.showcased;
+  const showcasedId = state.ready ? (latestShowcase?.id ?? null) : show.showcasedProductId;
 
   const showcase = async (productId: string | null) => {
     setShowcaseBusy(true);
