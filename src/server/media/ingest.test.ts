@@ -24,6 +24,8 @@ const keys: Record<string, string> = {
   "key-c": "shw_c",
   "key-d": "shw_d",
   "key-e": "shw_e",
+  "key-f": "shw_f",
+  "key-g": "shw_g",
 };
 
 const ffmpeg = resolveFfmpeg();
@@ -227,6 +229,35 @@ describe("RTMP ingest → LL-HLS", () => {
     await streamGoneAfterEnd("shw_e");
   });
 
+  test("a publisher that vanishes mid-part ends its show; the origin keeps serving the other show's new parts", async () => {
+    const vanishing = push("key-f");
+    const steady = push("key-g");
+    await wentLive("shw_f");
+    await wentLive("shw_g");
+    // Let both run a moment, then kill one publisher outright (its TCP connection just dies,
+    // whatever part it was in the middle of).
+    await new Promise((r) => setTimeout(r, 1500));
+    vanishing.kill("SIGKILL");
+    assert.equal((await endOf("shw_f")).reason, "publisher_stopped");
+    const final = await get(`/hls/shw_f/${PLAYLIST_FILE}`);
+    assert.ok(final.statusCode === 404 || final.body.includes("#EXT-X-ENDLIST"), "the ended show's playlist is final (or gone)");
+
+    // The other show goes on: blocking requests for its next parts are answered, part after part.
+    for (let i = 0; i < 5; i++) {
+      const now = parsePlaylist((await get(`/hls/shw_g/${PLAYLIST_FILE}`)).body);
+      const next = await get(`/hls/shw_g/${PLAYLIST_FILE}?_HLS_msn=${now.openMsn}&_HLS_part=${now.openParts}`);
+      assert.equal(next.statusCode, 200, `part ${i + 1} after the other show ended`);
+      const hinted = await get(`/hls/shw_g/${now.hint}`);
+      assert.equal(hinted.statusCode, 200);
+      assert.equal(hinted.headers["content-type"], "video/mp4");
+    }
+    assert.equal(ingest.isLive("shw_g"), true);
+    steady.kill("SIGINT");
+    assert.equal((await endOf("shw_g")).reason, "publisher_stopped");
+    await streamGoneAfterEnd("shw_f");
+    await streamGoneAfterEnd("shw_g");
+  });
+
   test("stop() ends live shows and leaves no ffmpeg behind", async () => {
     const publisher = push("key-d");
     await wentLive("shw_d");
@@ -236,7 +267,7 @@ describe("RTMP ingest → LL-HLS", () => {
     assert.equal(ingest.stream("shw_d"), null, "stop() lets every stream go");
     assert.notEqual(await exitCode(publisher), 0, "the publisher is disconnected");
     // every live session ended exactly once
-    assert.deepEqual(ends.map((e) => e.showId).sort(), ["shw_a", "shw_b", "shw_c", "shw_d", "shw_e"]);
+    assert.deepEqual(ends.map((e) => e.showId).sort(), ["shw_a", "shw_b", "shw_c", "shw_d", "shw_e", "shw_f", "shw_g"]);
   });
 });
 
