@@ -7,16 +7,8 @@ import { fillCheckout, launchBrowser, phoneContext } from "../support/browser.ts
 import { resolveFfmpeg } from "../../src/server/media/ffmpeg.ts";
 import { testPatternArgs } from "../../src/server/media/test-pattern.ts";
 import type { FlashAttemptResult, FlashSale } from "../../src/shared/contracts/flash-sales.ts";
+import { until } from "../support/until.ts";
 
-const until = async <T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-};
 
 const text = async (page: Page, testId: string) => ((await page.getByTestId(testId).first().textContent().catch(() => null)) ?? "").trim();
 

@@ -6,16 +6,8 @@ import { fillCheckout, launchBrowser, phoneContext } from "../support/browser.ts
 import { resolveFfmpeg } from "../../src/server/media/ffmpeg.ts";
 import { testPatternArgs } from "../../src/server/media/test-pattern.ts";
 import type { ServerEvent } from "../../src/shared/contracts/room.ts";
+import { until } from "../support/until.ts";
 
-const until = async <T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-};
 
 function push(url: string, seconds = 120): ChildProcess {
   return spawn(resolveFfmpeg(), testPatternArgs({ url, seconds, width: 640, height: 360 }), { stdio: ["ignore", "ignore", "pipe"] });

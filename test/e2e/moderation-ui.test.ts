@@ -7,16 +7,8 @@ import { desktopContext, launchBrowser, phoneContext } from "../support/browser.
 import { demoShow } from "../support/fixtures.ts";
 import type { ModerationSettings, Moderator, Sanction } from "../../src/shared/contracts/moderation.ts";
 import type { ApiClient } from "../support/client.ts";
+import { until } from "../support/until.ts";
 
-const until = async <T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 15_000): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-};
 
 const text = async (page: Page, testId: string) => ((await page.getByTestId(testId).first().textContent().catch(() => null)) ?? "").trim();
 const shot = (page: Page, name: string) => page.screenshot({ path: `test-results/${name}.png` });

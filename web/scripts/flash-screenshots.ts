@@ -17,21 +17,13 @@ import { TestClock, buyers } from "../../test/support/flash.ts";
 import { resolveFfmpeg } from "../../src/server/media/ffmpeg.ts";
 import { testPatternArgs } from "../../src/server/media/test-pattern.ts";
 import type { FlashSale } from "../../src/shared/contracts/flash-sales.ts";
+import { until } from "../../test/support/until.ts";
 
 const args = process.argv.slice(2);
 const i = args.indexOf("--out");
 const OUT = i >= 0 && args[i + 1] ? args[i + 1]! : "/tmp/flash-shots";
 fs.mkdirSync(OUT, { recursive: true });
 
-const until = async <T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 30_000): Promise<T> => {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-};
 
 async function panel(page: Page, name: string) {
   // An element taller than the screen is captured by scrolling: keep the sticky header out of it.

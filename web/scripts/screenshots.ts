@@ -14,6 +14,7 @@ import path from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { resolveFfmpeg } from "../../src/server/media/ffmpeg.ts";
 import { testPatternArgs } from "../../src/server/media/test-pattern.ts";
+import { until } from "../../test/support/until.ts";
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -56,15 +57,6 @@ async function shot(page: Page, name: string, opts: { fullPage?: boolean } = {})
   console.log("  saved", file);
 }
 
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
 
 async function main() {
   const browser = await launch();

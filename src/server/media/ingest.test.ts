@@ -15,6 +15,7 @@ import { createIngest, type EndReason, type Ingest } from "./ingest.ts";
 import { PLAYLIST_FILE } from "./origin.ts";
 import { mediaRoutes } from "./routes.ts";
 import { testPatternArgs } from "./test-pattern.ts";
+import { until } from "../../../test/support/until.ts";
 
 // The ingest on its own, with real RTMP from ffmpeg: a small key table stands in for the shows domain.
 const keys: Record<string, string> = {
@@ -300,15 +301,6 @@ function parsePlaylist(body: string) {
   };
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function exitCode(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);

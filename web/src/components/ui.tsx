@@ -26,6 +26,20 @@ export function ErrorBox({ error, onRetry }: { error: unknown; onRetry?: () => v
   );
 }
 
+/** A refusal next to the control that caused it (nothing when there is none). */
+export function ErrorLine({ text, small }: { text: string | null | undefined; small?: boolean }) {
+  if (!text) return null;
+  return small ? (
+    <small class="field-error" role="alert">
+      {text}
+    </small>
+  ) : (
+    <p class="field-error" role="alert">
+      {text}
+    </p>
+  );
+}
+
 export function Price({ minor, currency }: { minor: number; currency: string }) {
   const { fmt } = useI18n();
   return <span class="price">{fmt.money(minor, currency)}</span>;

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { OrderStatus, type Order } from "../../../../src/shared/contracts/checkout.ts";
 import { MerchantFeedEvent } from "../../../../src/shared/contracts/room.ts";
 import { api, MERCHANT_FEED_URL } from "../../api/endpoints.ts";
-import { ErrorBox, Spinner } from "../../components/ui.tsx";
+import { ErrorBox, ErrorLine, Spinner } from "../../components/ui.tsx";
 import { useI18n } from "../../i18n/index.tsx";
 import { OrderStatusBadge, ShippingLines } from "../orders.tsx";
 
@@ -105,11 +105,7 @@ function OrderRow({ order, fresh, onChanged }: { order: Order; fresh: boolean; o
               {label[to]}
             </button>
           ))}
-          {error && (
-            <p class="field-error" role="alert">
-              {error}
-            </p>
-          )}
+          <ErrorLine text={error} />
         </div>
       </td>
     </tr>

@@ -11,7 +11,7 @@ import {
 } from "../../../../src/shared/contracts/moderation.ts";
 import { api } from "../../api/endpoints.ts";
 import { isApiError } from "../../api/client.ts";
-import { useAsync } from "../../components/ui.tsx";
+import { ErrorLine, useAsync } from "../../components/ui.tsx";
 import { useI18n } from "../../i18n/index.tsx";
 import type { ChatLine, RoomYou } from "../../room/use-room.ts";
 
@@ -187,11 +187,7 @@ function SlowMode({ mod }: { mod: StudioModeration }) {
       <small class="mod-ok" role="status">
         {done}
       </small>
-      {error && (
-        <small class="field-error" role="alert">
-          {error}
-        </small>
-      )}
+      <ErrorLine small text={error} />
     </div>
   );
 }
@@ -255,11 +251,7 @@ function BannedWords({ mod }: { mod: StudioModeration }) {
           {m.moderation.addWord}
         </button>
       </form>
-      {error && (
-        <p class="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorLine text={error} />
       {words.length === 0 ? (
         <p class="empty">{m.moderation.noWords}</p>
       ) : (
@@ -380,11 +372,7 @@ function Moderators({ mod, canManage }: { mod: StudioModeration; canManage: bool
           </button>
         </form>
       )}
-      {error && (
-        <p class="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorLine text={error} />
       <p class="mod-ok" role="status">
         {done}
       </p>
@@ -517,11 +505,7 @@ export function ChatLineActions({ line, you, mod }: { line: ChatLine; you: RoomY
               {m.moderation.ban}
             </button>
           )}
-          {error && (
-            <p class="field-error" role="alert">
-              {error}
-            </p>
-          )}
+          <ErrorLine text={error} />
         </div>
       )}
     </>

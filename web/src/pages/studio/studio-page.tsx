@@ -1,3 +1,4 @@
+import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import type { Question, Show, StudioInfo } from "../../../../src/shared/contracts/shows.ts";
 import { api } from "../../api/endpoints.ts";
@@ -233,24 +234,13 @@ export function StudioPage({ showId }: { showId: string }) {
 
   return (
     <div class="page studio">
-      <header class="studio-head">
-        <div class="grow">
-          <h1>{show.title}</h1>
-          <p class="muted">
-            <StatusBadge status={status ?? show.status} /> {m.studio.title} · <time dateTime={show.scheduledAt}>{fmt.dateTime(show.scheduledAt)}</time>
-          </p>
-        </div>
-        <div class="actions">
-          <Link class="btn btn-small btn-ghost" href={`/shows/${showId}`}>
-            {m.studio.viewerPage}
-          </Link>
-          {status !== "ended" && (
-            <button type="button" class="btn btn-small btn-danger" data-testid="end-show" onClick={endShow}>
-              {m.studio.endShow}
-            </button>
-          )}
-        </div>
-      </header>
+      <StudioHead show={show} status={status ?? show.status} role={m.studio.title}>
+        {status !== "ended" && (
+          <button type="button" class="btn btn-small btn-danger" data-testid="end-show" onClick={endShow}>
+            {m.studio.endShow}
+          </button>
+        )}
+      </StudioHead>
       {actionError && (
         <p class="form-error" role="alert">
           {actionError}
@@ -389,25 +379,34 @@ export function StudioPage({ showId }: { showId: string }) {
   );
 }
 
+/** The studio's title bar: the show, its status, whose studio this is, the viewer page link and `children` actions. */
+function StudioHead({ show, status, role, children }: { show: Show; status: Show["status"]; role: string; children?: ComponentChildren }) {
+  const { m, fmt } = useI18n();
+  return (
+    <header class="studio-head">
+      <div class="grow">
+        <h1>{show.title}</h1>
+        <p class="muted">
+          <StatusBadge status={status} /> {role} · <time dateTime={show.scheduledAt}>{fmt.dateTime(show.scheduledAt)}</time>
+        </p>
+      </div>
+      <div class="actions">
+        <Link class="btn btn-small btn-ghost" href={`/shows/${show.id}`}>
+          {m.studio.viewerPage}
+        </Link>
+        {children}
+      </div>
+    </header>
+  );
+}
+
 /** The studio of a moderator who is not the host: the show's chat and the moderation card. */
 function ModeratorStudio({ show, room, mod, signedIn }: { show: Show; room: Room; mod: StudioModeration; signedIn: boolean }) {
-  const { m, fmt } = useI18n();
+  const { m } = useI18n();
   const status = room.state.status ?? show.status;
   return (
     <div class="page studio">
-      <header class="studio-head">
-        <div class="grow">
-          <h1>{show.title}</h1>
-          <p class="muted">
-            <StatusBadge status={status} /> {m.moderation.title} · <time dateTime={show.scheduledAt}>{fmt.dateTime(show.scheduledAt)}</time>
-          </p>
-        </div>
-        <div class="actions">
-          <Link class="btn btn-small btn-ghost" href={`/shows/${show.id}`}>
-            {m.studio.viewerPage}
-          </Link>
-        </div>
-      </header>
+      <StudioHead show={show} status={status} role={m.moderation.title} />
       <div class="studio-grid studio-grid-2">
         <div class="studio-col">
           <StudioChat room={room} mod={mod} signedIn={signedIn} ended={status === "ended"} />
