@@ -58,6 +58,7 @@ import { openDatabase } from "../../src/server/platform/db.ts";
 import { seedBuyers } from "../flash-sale/seed-buyers.ts";
 import { machineDescription, appendResults } from "../support/report.ts";
 import { goLive } from "../support/live-show.ts";
+import { socketsPerProcess } from "../../src/server/room/gateways.ts";
 import { LatencyHistogram } from "./histogram.ts";
 import { cpuBetween, rssGrowth, sampleCpu, treeRss, treeRssBytes } from "./proc.ts";
 import type { ConnectedReport, FanoutJob, FanoutReport, ToLoadgen } from "./loadgen.ts";
@@ -103,12 +104,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const sleepUntil = async (t: number) => {
   while (Date.now() < t) await sleep(Math.min(50, Math.max(1, t - Date.now())));
 };
-
-/** The open-file limit every process here inherits (soft; nothing is raised). */
-function openFileLimit(): number {
-  const m = /Max open files\s+(\d+)/.exec(fs.readFileSync("/proc/self/limits", "utf8"));
-  return m ? Number(m[1]) : 20_000;
-}
 
 /** Destination addresses: 127.0.0.10 upward, a fresh one for every block of sockets. */
 let addressCounter = 0;
@@ -168,7 +163,7 @@ async function startVetrina(n: number, gateways: string): Promise<ServerHandle> 
 
 async function startSocketIo(n: number, workersOption: string): Promise<ServerHandle> {
   // "auto": one process, the usual setup, unless N would not fit under one process's open-file limit.
-  const perProcess = openFileLimit() - 1000;
+  const perProcess = socketsPerProcess();
   const workers = workersOption === "auto" ? Math.max(1, Math.ceil(n / perProcess)) : Math.max(1, Number(workersOption));
   const port = await freePort();
   const child = fork(path.join(here, "socketio-server.ts"), {
