@@ -30,7 +30,7 @@ import { createOrders, type Orders } from "./checkout/orders.ts";
 import { createCheckout, type Checkout } from "./checkout/buy-now.ts";
 import { checkoutRoutes } from "./checkout/routes.ts";
 import { createIngest, type Ingest } from "./media/ingest.ts";
-import { mediaRoutes } from "./media/routes.ts";
+import { mediaRoutes, WHIP_PATH } from "./media/routes.ts";
 import { createFlashSales, type FlashSales } from "./flash-sales/service.ts";
 import { flashSalesRoutes } from "./flash-sales/routes.ts";
 import { createModeration, type Moderation } from "./moderation/service.ts";
@@ -93,6 +93,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
     viewerCount: (showId) => realtime.hub.viewerCount(showId),
     playbackUrl: (showId) => (ingest.isLive(showId) ? `/hls/${showId}/index.m3u8` : null),
     rtmpUrl: config.rtmp.publicUrl,
+    whipUrl: `${config.publicUrl}${WHIP_PATH}`,
   });
   const orders = createOrders({ db: db.db, bus, catalog, payments, log });
   const checkout = createCheckout({ db: db.db, bus, catalog, shows, orders, payments, onOutcome: (o) => metrics.checkoutOutcomes.inc({ outcome: o }) });
@@ -202,7 +203,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
   checkoutRoutes(http, { checkout, orders, bus });
   flashSalesRoutes(http, { flashSales });
   moderationRoutes(http, { moderation });
-  mediaRoutes(http, { stream: (showId) => ingest.stream(showId) });
+  mediaRoutes(http, { stream: (showId) => ingest.stream(showId), whip: { publishWhip: (k, o) => ingest.publishWhip(k, o), endWhip: (id, k) => ingest.endWhip(id, k) } });
 
   http.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => http.swagger());
   http.get("/healthz", { schema: { hide: true } }, async (_req, reply) => {

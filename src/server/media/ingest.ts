@@ -1,12 +1,14 @@
 import net from "node:net";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Logger } from "pino";
 import type { AppConfig } from "../config.ts";
 import { resolveFfmpeg, spawnFfmpeg, type FfmpegProcess } from "./ffmpeg.ts";
 import { Fmp4Splitter, type Fragment } from "./llhls/fmp4.ts";
 import type { LlHlsProblem, LlHlsProblemKind, LlHlsStream } from "./llhls/playlist.ts";
-import { createRtmpSession, maskRtmpUrls, onNmsEvent, redirectNmsLogging, type NmsRtmpSession } from "./nms.ts";
+import { createRtmpSession, maskRtmpUrls, onMediaPacket, onNmsEvent, redirectNmsLogging, type NmsRtmpSession } from "./nms.ts";
 import { createShowStream } from "./origin.ts";
-import { llHlsPackagerArgs } from "./packager.ts";
+import { llHlsPackagerArgs, whipPackagerArgs } from "./packager.ts";
+import { acceptWhipOffer, WhipOfferError, type WhipNetworkConfig, type WhipPeer } from "./whip.ts";
 
 /** OBS is given `rtmp://<host>:<port>/live` as server and the show's stream key. */
 export const RTMP_APP = "live";
@@ -42,7 +44,18 @@ export interface Ingest {
    * `endedStreamTtlMs` after its session ended (then the stream says EXT-X-ENDLIST); else null.
    */
   stream(showId: string): LlHlsStream | null;
+  /**
+   * WHIP (RFC 9725): a publisher offers SDP with the show's stream key as bearer token; the answer
+   * is sent back and the show goes live like an RTMP one. `resourceId` names the session for DELETE.
+   */
+  publishWhip(streamKey: string, offer: string): Promise<WhipPublishResult>;
+  /** Ends a WHIP session (DELETE on its resource); the same stream key must be presented. */
+  endWhip(resourceId: string, streamKey: string): Promise<"ended" | "not_found" | "forbidden">;
 }
+
+export type WhipPublishResult =
+  | { ok: true; answer: string; resourceId: string }
+  | { ok: false; code: "invalid_stream_key" | "show_already_live" | "whip_offer_invalid" | "whip_codec_unsupported" | "stream_unavailable"; message: string };
 
 export interface IngestOptions {
   /** Interface to listen on; all interfaces when omitted. Tests pass "127.0.0.1". */
@@ -54,14 +67,32 @@ export interface IngestOptions {
    * its media), so that players reloading after the end see the end rather than a 404. Default 10 s.
    */
   endedStreamTtlMs?: number;
+  /** Where WHIP offers ICE candidates; default: every interface, or only HOST when it is not a wildcard. */
+  whip?: Partial<WhipNetworkConfig>;
+}
+
+/** What the session needs from a publisher, whatever its protocol. */
+interface Publisher {
+  protocol: "rtmp" | "whip";
+  peer: string;
+  /** when media last arrived from it */
+  lastInputAt(): number;
+  /** its connection is gone */
+  gone(): boolean;
+  onGone(cb: () => void): void;
+  /** drops the connection */
+  kick(): void;
+  /** The packager's media time (s) → capture instant (epoch ms), once known: PROGRAM-DATE-TIME. */
+  clock(): ((mediaTime: number) => number) | null;
 }
 
 interface LiveSession {
   showId: string;
-  streamKey: string;
-  publisher: NmsRtmpSession;
-  /** RTMP players of this stream: the packager's own connection */
-  players: Set<NmsRtmpSession>;
+  publisher: Publisher;
+  /** RTMP: the stream key and the players of the stream (the packager's own connection) */
+  rtmp: { streamKey: string; players: Set<NmsRtmpSession> } | null;
+  /** WHIP: the resource that DELETE ends, and the stream key it was opened with */
+  whip: { resourceId: string; streamKey: string; peer: WhipPeer } | null;
   packager: FfmpegProcess;
   /** resolves once the packager's stdout has been read to its end (or closed) */
   outputDone: Promise<void>;
@@ -70,7 +101,6 @@ interface LiveSession {
   clock: { media: number; wall: number } | null;
   problems: ProblemLog;
   startedAt: number;
-  lastInputAt: number;
   /** the packager's last fragment */
   lastOutputAt: number;
   /** onLive call, once the playlist has its first part */
@@ -106,6 +136,13 @@ export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logg
   let pullAddress = "";
   let stopping = false;
   let detach: (() => void)[] = [];
+  const wildcardHost = !options.host || options.host === "0.0.0.0" || options.host === "::";
+  const whipNetwork: WhipNetworkConfig = {
+    interfaceAddresses: options.whip?.interfaceAddresses ?? (wildcardHost ? [] : [options.host!]),
+    announcedAddresses: options.whip?.announcedAddresses ?? [],
+    portRange: options.whip?.portRange,
+    iceServers: options.whip?.iceServers ?? [],
+  };
 
   const killAllNow = () => {
     for (const s of live.values()) s.packager.child.kill("SIGKILL");
@@ -165,16 +202,43 @@ export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logg
       socket.destroy();
       return;
     }
-    begin(session, grant.showId);
+    beginRtmp(session, grant.showId);
   }
 
-  function begin(publisher: NmsRtmpSession, showId: string) {
-    const streamKey = publisher.streamName;
+  function beginRtmp(rtmp: NmsRtmpSession, showId: string) {
+    const streamKey = rtmp.streamName;
+    const { socket } = rtmp;
+    let lastInputAt = Date.now();
+    socket.setTimeout(0);
+    socket.on("data", () => {
+      lastInputAt = Date.now();
+    });
+    // RTMP timestamps are the publisher's media clock (ms); the packager keeps them (-copyts).
+    // The smallest (arrival − timestamp) over the video messages is when that clock started, as
+    // seen here: the capture instant of each frame, up to the encoder's and the network's delay.
+    let arrivalMinusTs = Infinity;
+    onMediaPacket(rtmp, (p) => {
+      if (p.kind === "video") arrivalMinusTs = Math.min(arrivalMinusTs, Date.now() - p.dts);
+    });
+    const publisher: Publisher = {
+      protocol: "rtmp",
+      peer: rtmp.ip,
+      lastInputAt: () => lastInputAt,
+      gone: () => socket.destroyed,
+      onGone: (cb) => void socket.once("close", cb),
+      kick: () => socket.destroy(),
+      clock: () => (Number.isFinite(arrivalMinusTs) ? (t) => arrivalMinusTs + t * 1000 : null),
+    };
+    begin(showId, publisher, llHlsPackagerArgs({ input: `rtmp://${pullAddress}/${RTMP_APP}/${streamKey}` }), { rtmp: { streamKey, players: new Set() }, whip: null });
+    socket.resume();
+  }
+
+  function begin(showId: string, publisher: Publisher, packagerArgs: string[], kind: Pick<LiveSession, "rtmp" | "whip">) {
     const log = logger.child({ showId, component: "hls-packager" });
     let s: LiveSession | undefined; // assigned right below; read by the callbacks once ffmpeg writes
     const problems = problemLog(log, () => !!s?.ending);
     const stream = createShowStream(segmentSeconds, (p) => problems.report(p));
-    const packager = spawnFfmpeg(ffmpegPath, llHlsPackagerArgs({ input: `rtmp://${pullAddress}/${RTMP_APP}/${streamKey}` }), {
+    const packager = spawnFfmpeg(ffmpegPath, packagerArgs, {
       logger: log,
       redact: maskRtmpUrls,
       quiet: () => !!s?.ending,
@@ -209,16 +273,14 @@ export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logg
     const now = Date.now();
     s = {
       showId,
-      streamKey,
       publisher,
-      players: new Set(),
+      ...kind,
       packager,
       outputDone,
       stream,
       clock: null,
       problems,
       startedAt: now,
-      lastInputAt: now,
       lastOutputAt: now,
       announced: null,
       ending: null,
@@ -227,12 +289,7 @@ export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logg
     const session = s;
     live.set(showId, session);
 
-    const { socket } = publisher;
-    socket.setTimeout(0);
-    socket.on("data", () => {
-      session.lastInputAt = Date.now();
-    });
-    socket.once("close", () => void end(session, "publisher_stopped"));
+    publisher.onGone(() => void end(session, "publisher_stopped"));
     void packager.exited.then(({ code, signal }) => {
       if (session.ending) return;
       logger.warn({ showId, code, signal }, "HLS packager exited while the show was live");
@@ -240,8 +297,7 @@ export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logg
     });
     session.watchdog = setInterval(() => check(session), WATCHDOG_INTERVAL_MS);
     session.watchdog.unref();
-    socket.resume();
-    logger.info({ showId, peer: publisher.ip, pid: packager.child.pid }, "publisher accepted, packaging LL-HLS");
+    logger.info({ showId, protocol: publisher.protocol, peer: publisher.peer, pid: packager.child.pid }, "publisher accepted, packaging LL-HLS");
   }
 
   /** One fragment from the packager: one part of the show's stream. */
@@ -249,24 +305,31 @@ export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logg
     const now = Date.now();
     s.lastOutputAt = now;
     // PROGRAM-DATE-TIME follows media time exactly, anchored at the first part the stream accepts
-    // (it starts at a keyframe): a fragment reaches us about its own duration after its first frame.
-    if (!s.clock && f.independent) s.clock = { media: f.start, wall: now - f.duration * 1000 };
+    // (it starts at a keyframe): to the capture instant the publisher's clock gives that media
+    // time, else to arrival (a fragment reaches us about its own duration after its first frame).
+    if (!s.clock && f.independent) {
+      const capture = s.publisher.clock();
+      s.clock = { media: f.start, wall: capture ? capture(f.start) : now - f.duration * 1000 };
+      // How long the first part took from capture to here (encoder, network, the packager's probe).
+      logger.info({ showId: s.showId, protocol: s.publisher.protocol, captureClock: !!capture, firstPartLagMs: Math.round(now - (s.clock.wall + f.duration * 1000)) }, "PROGRAM-DATE-TIME anchored");
+    }
     const wallClock = s.clock ? s.clock.wall + (f.start - s.clock.media) * 1000 : now;
     s.stream.addPart({ data: f.data, duration: f.duration, independent: f.independent, wallClock });
     if (!s.announced && !s.ending && s.stream.resource(s.stream.partName(0))) announce(s);
   }
 
   function reasonForPackagerExit(s: LiveSession): EndReason {
-    if (s.publisher.socket.destroyed) return "publisher_stopped";
-    if (Date.now() - s.lastInputAt >= stallTimeoutMs / 2) return "stalled";
+    if (s.publisher.gone()) return "publisher_stopped";
+    if (Date.now() - s.publisher.lastInputAt() >= stallTimeoutMs / 2) return "stalled";
     return "packager_failed";
   }
 
   function check(s: LiveSession) {
     if (s.ending) return;
     const now = Date.now();
-    if (now - s.lastInputAt > stallTimeoutMs) {
-      logger.warn({ showId: s.showId, silentMs: now - s.lastInputAt }, "publisher connected but sending no media");
+    const lastInputAt = s.publisher.lastInputAt();
+    if (now - lastInputAt > stallTimeoutMs) {
+      logger.warn({ showId: s.showId, silentMs: now - lastInputAt }, "publisher connected but sending no media");
       void end(s, "stalled");
     } else if (now - s.lastOutputAt > packagerTimeoutMs) {
       logger.error({ showId: s.showId, silentMs: now - s.lastOutputAt }, "HLS packager produced no fragment while media was arriving");
@@ -291,8 +354,8 @@ export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logg
       logger.info({ showId: s.showId, reason, wasLive: s.announced !== null }, "live session ending");
       // Closing its input makes ffmpeg finish its files and exit; it ignores a single SIGTERM
       // while blocked reading a quiet stream, so the signal is only the backstop.
-      s.publisher.socket.destroy();
-      for (const player of s.players) player.socket.destroy();
+      s.publisher.kick();
+      for (const player of s.rtmp?.players ?? []) player.socket.destroy();
       await Promise.race([s.packager.exited, delay(1000)]);
       await s.packager.stop();
       // The last fragments ffmpeg flushed on its way out become the last parts.
@@ -332,15 +395,65 @@ export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logg
     // Players are our own packagers; nobody else needs the raw stream.
     const { remoteAddress, localAddress } = session.socket;
     const sameHost = isLoopback(remoteAddress) || (!!remoteAddress && remoteAddress === localAddress);
-    const target = session.streamApp === RTMP_APP ? [...live.values()].find((s) => s.streamKey === session.streamName && !s.ending) : undefined;
+    const target = session.streamApp === RTMP_APP ? [...live.values()].find((s) => s.rtmp?.streamKey === session.streamName && !s.ending) : undefined;
     if (!sameHost || !target) {
       logger.info({ peer: session.ip }, "RTMP play refused");
       session.socket.destroy();
       return;
     }
     session.socket.setTimeout(0);
-    target.players.add(session);
-    session.socket.once("close", () => target.players.delete(session));
+    const players = target.rtmp!.players;
+    players.add(session);
+    session.socket.once("close", () => players.delete(session));
+  }
+
+  async function publishWhip(streamKey: string, offer: string): Promise<WhipPublishResult> {
+    if (stopping || !server) return { ok: false, code: "stream_unavailable", message: "The ingest is not running." };
+    let grant: { showId: string } | null = null;
+    try {
+      grant = await callbacks.authorizePublish(streamKey);
+    } catch (err) {
+      logger.error({ err }, "WHIP publish refused: authorizePublish failed");
+      return { ok: false, code: "stream_unavailable", message: "The stream key could not be checked; try again." };
+    }
+    if (!grant) return { ok: false, code: "invalid_stream_key", message: "Unknown stream key, or the show has ended." };
+    const { showId } = grant;
+    if (live.has(showId)) return { ok: false, code: "show_already_live", message: "The show already has a publisher." };
+    const log = logger.child({ showId, component: "whip" });
+    let peer: WhipPeer;
+    try {
+      peer = await acceptWhipOffer(offer, whipNetwork, log);
+    } catch (err) {
+      if (err instanceof WhipOfferError) return { ok: false, code: err.code, message: err.message };
+      throw err;
+    }
+    // Another publisher may have won while the offer was negotiated.
+    if (live.has(showId) || stopping) {
+      await peer.close();
+      return { ok: false, code: "show_already_live", message: "The show already has a publisher." };
+    }
+    const resourceId = randomBytes(16).toString("base64url");
+    let gone = false;
+    peer.onGone(() => {
+      gone = true;
+    });
+    const publisher: Publisher = {
+      protocol: "whip",
+      peer: "webrtc",
+      lastInputAt: () => peer.lastInputAt,
+      gone: () => gone,
+      onGone: (cb) => peer.onGone(cb),
+      kick: () => {
+        gone = true;
+        void peer.close();
+      },
+      clock: () => {
+        const t0 = peer.firstFrameCapturedAt;
+        return t0 === null ? null : (t) => t0 + t * 1000;
+      },
+    };
+    begin(showId, publisher, whipPackagerArgs({ sdp: peer.packagerSdp }), { rtmp: null, whip: { resourceId, streamKey, peer } });
+    return { ok: true, answer: peer.answer, resourceId };
   }
 
   return {
@@ -402,6 +515,16 @@ export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logg
       if (s?.announced) return s.stream;
       return ended.get(showId)?.stream ?? null;
     },
+
+    publishWhip,
+
+    async endWhip(resourceId, streamKey) {
+      const s = [...live.values()].find((x) => x.whip?.resourceId === resourceId);
+      if (!s) return "not_found";
+      if (!sameSecret(s.whip!.streamKey, streamKey)) return "forbidden";
+      await end(s, "publisher_stopped");
+      return "ended";
+    },
   };
 }
 
@@ -437,6 +560,11 @@ function problemLog(log: Logger, ending: () => boolean): ProblemLog {
       }
     },
   };
+}
+
+/** Compares secrets in constant time (of their hashes, so lengths do not leak either). */
+function sameSecret(a: string, b: string): boolean {
+  return timingSafeEqual(createHash("sha256").update(a).digest(), createHash("sha256").update(b).digest());
 }
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());

@@ -48,6 +48,27 @@ export function createRtmpSession(socket: net.Socket): NmsRtmpSession {
   return session;
 }
 
+/** An audio or video message as NMS parsed it (src/core/avpacket.js): `dts` is the RTMP timestamp, ms. */
+export interface NmsMediaPacket {
+  kind: "audio" | "video";
+  dts: number;
+}
+
+/**
+ * Calls `listener` with every audio/video message the session receives from its publisher, before
+ * NMS broadcasts it. Wraps the protocol parser's packet callback (src/protocol/rtmp.js), which
+ * NMS's RtmpSession sets once in its constructor.
+ */
+export function onMediaPacket(session: NmsRtmpSession, listener: (p: NmsMediaPacket) => void): void {
+  const rtmp = (session as unknown as { rtmp: { onPacketCallback: (p: { codec_type: number; dts: number }) => void } }).rtmp;
+  const next = rtmp.onPacketCallback;
+  rtmp.onPacketCallback = (p) => {
+    if (p.codec_type === 9) listener({ kind: "video", dts: p.dts });
+    else if (p.codec_type === 8) listener({ kind: "audio", dts: p.dts });
+    next(p);
+  };
+}
+
 /** Subscribes to an NMS session event; returns the unsubscribe function. */
 export function onNmsEvent(event: NmsSessionEvent, listener: (session: NmsRtmpSession) => void): () => void {
   context.eventEmitter.on(event, listener);

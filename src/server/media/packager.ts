@@ -32,13 +32,39 @@ export function llHlsPackagerArgs(o: PackagerArgs): string[] {
     // An RTMP publisher sends its codec headers first; probing for 1 s instead of 5 brings the
     // first part (and so "live") about 1.5 s sooner.
     "-analyzeduration", "1000000",
+    // Keep the publisher's RTMP timestamps as media time: the ingest maps them to the wall clock
+    // (PROGRAM-DATE-TIME) from when each RTMP message arrived, see docs/media.md.
+    "-copyts",
     "-i", o.input,
     "-map", "0:v?",
     "-map", "0:a?",
     "-c", "copy",
-    "-f", "mp4",
-    "-movflags", "frag_keyframe+empty_moov+default_base_moof+skip_trailer",
-    "-frag_duration", String(FRAGMENT_DURATION_US),
-    "pipe:1",
+    ...FMP4_OUTPUT,
+  ];
+}
+
+/** Fragmented MP4 on stdout, one fragment per ~200 ms part (see llHlsPackagerArgs). */
+const FMP4_OUTPUT = ["-f", "mp4", "-movflags", "frag_keyframe+empty_moov+default_base_moof+skip_trailer", "-frag_duration", String(FRAGMENT_DURATION_US), "pipe:1"];
+
+/**
+ * ffmpeg arguments for a WHIP publisher: the RTP that whip.ts forwards on loopback, described by
+ * `sdp` (given inline as a data: URL). H.264 is copied; Opus becomes AAC, which every HLS player
+ * (Safari included) decodes in MP4. `-copyts` keeps the timeline whip.ts set with its sender
+ * reports: media time 0 is the first keyframe's capture.
+ */
+export function whipPackagerArgs(o: { sdp: string }): string[] {
+  return [
+    "-protocol_whitelist", "data,udp,rtp",
+    "-f", "sdp",
+    "-analyzeduration", "500000",
+    "-buffer_size", "4194304",
+    "-copyts",
+    "-i", `data:application/sdp;base64,${Buffer.from(o.sdp).toString("base64")}`,
+    "-map", "0:v",
+    "-map", "0:a?",
+    "-c:v", "copy",
+    "-c:a", "aac",
+    "-b:a", "128k",
+    ...FMP4_OUTPUT,
   ];
 }

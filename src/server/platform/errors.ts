@@ -54,4 +54,9 @@ export const defaultMessages: Record<ErrorCode, string> = {
   muted: "You are muted in this show's room.",
   slow_mode: "Slow mode is on: wait a moment before your next message.",
   message_blocked: "This message contains a word that is not allowed in this room.",
+  invalid_stream_key: "Unknown stream key, or its show has ended.",
+  show_already_live: "The show is already being published.",
+  whip_offer_invalid: "The body is not a usable SDP offer.",
+  whip_codec_unsupported: "Send H.264 video (and Opus audio): the stream is packaged without re-encoding.",
+  method_not_allowed: "This method is not supported here.",
 };

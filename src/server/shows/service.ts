@@ -15,6 +15,7 @@ export interface ShowsDeps {
   viewerCount(showId: string): number;
   playbackUrl(showId: string): string | null;
   rtmpUrl: string;
+  whipUrl: string;
 }
 
 export interface ShowAccess {
@@ -197,6 +198,7 @@ export function createShows(deps: ShowsDeps): Shows {
       return {
         showId: r.id,
         rtmpUrl: deps.rtmpUrl,
+        whipUrl: deps.whipUrl,
         streamKey: r.stream_key,
         status: r.status,
         previewUrl: r.status === "live" ? deps.playbackUrl(r.id) : null,

@@ -36,6 +36,11 @@ export const errorCatalogue = {
   muted: 403,
   slow_mode: 429,
   message_blocked: 422,
+  invalid_stream_key: 401,
+  show_already_live: 409,
+  whip_offer_invalid: 400,
+  whip_codec_unsupported: 422,
+  method_not_allowed: 405,
 } as const;
 
 export type ErrorCode = keyof typeof errorCatalogue;

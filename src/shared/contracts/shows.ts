@@ -44,6 +44,8 @@ export type ShowInput = z.infer<typeof ShowInput>;
 export const StudioInfo = z.object({
   showId: Id,
   rtmpUrl: z.string(),
+  /** WHIP endpoint (RFC 9725) for OBS 30+ and the studio's camera; the stream key is its Bearer token */
+  whipUrl: z.string(),
   streamKey: z.string(),
   status: ShowStatus,
   previewUrl: z.string().nullable(),

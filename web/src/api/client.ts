@@ -34,6 +34,13 @@ export class ApiError extends Error {
   }
 }
 
+/** The error for a failed response whose body (parsed JSON, or undefined) may be a problem. */
+export function errorFromResponse(status: number, json: unknown): ApiError {
+  const p = AnyProblem.safeParse(json);
+  if (p.success) return new ApiError(p.data.code, status, p.data);
+  return new ApiError(status >= 500 ? "internal_error" : "bad_response", status, null, `HTTP ${status}`);
+}
+
 export function isApiError(e: unknown): e is ApiError {
   return e instanceof ApiError;
 }
@@ -69,11 +76,7 @@ async function request<S extends z.ZodType>(method: string, path: string, schema
       json = undefined;
     }
   }
-  if (!res.ok) {
-    const p = AnyProblem.safeParse(json);
-    if (p.success) throw new ApiError(p.data.code, res.status, p.data);
-    throw new ApiError(res.status >= 500 ? "internal_error" : "bad_response", res.status, null, `HTTP ${res.status}`);
-  }
+  if (!res.ok) throw errorFromResponse(res.status, json);
   if (!schema) return undefined as z.infer<S>;
   const parsed = schema.safeParse(json);
   if (!parsed.success) {

@@ -12,6 +12,7 @@ import { signInHref, useSession } from "../../session.tsx";
 import { BusyChatNote, ChatOverlay, Composer } from "../show/chat.tsx";
 import { StatusBadge } from "./studio-list.tsx";
 import { FlashPanel } from "./flash-panel.tsx";
+import { CameraPanel } from "./camera-panel.tsx";
 import { ChatLineActions, ModerationPanel, useStudioModeration, type StudioModeration } from "./moderation-panel.tsx";
 
 function StreamSetup({ info, onRotated }: { info: StudioInfo; onRotated(i: StudioInfo): void }) {
@@ -43,6 +44,13 @@ function StreamSetup({ info, onRotated }: { info: StudioInfo; onRotated(i: Studi
         <div class="input-row">
           <input id="rtmp-url" data-testid="rtmp-url" readOnly value={info.rtmpUrl} class="mono" onFocus={(e) => e.currentTarget.select()} />
           <CopyButton text={info.rtmpUrl} label={m.studio.rtmpUrl} />
+        </div>
+      </div>
+      <div class="field">
+        <label for="whip-url">{m.studio.whipUrl}</label>
+        <div class="input-row">
+          <input id="whip-url" data-testid="whip-url" readOnly value={info.whipUrl} class="mono" onFocus={(e) => e.currentTarget.select()} />
+          <CopyButton text={info.whipUrl} label={m.studio.whipUrl} />
         </div>
       </div>
       <div class="field">
@@ -293,6 +301,7 @@ export function StudioPage({ showId }: { showId: string }) {
               )}
             </div>
           </section>
+          <CameraPanel info={info} status={status} onLive={studioReq.reload} />
           {status !== "ended" && <StreamSetup info={info} onRotated={(i) => studioReq.setData(i)} />}
           <ModerationPanel mod={mod} canManage />
         </div>
