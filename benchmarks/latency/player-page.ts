@@ -1,4 +1,5 @@
 import { BITS_PER_ROW, BLOCK, CHECK_BITS, CHECK_MODULUS, TIME_BITS } from "./clock-source.ts";
+import { frameReached } from "../../web/src/room/frame-sync.ts";
 
 /**
  * The measuring player: a page that plays `src` with hls.js (config `cfg`, or the browser's own HLS
@@ -9,6 +10,17 @@ import { BITS_PER_ROW, BLOCK, CHECK_BITS, CHECK_MODULUS, TIME_BITS } from "./clo
  *   firstFrameMs  from the page's first script to the first presented frame (opening a show)
  *   stalls        `waiting` events after playback started, and their total duration
  *   decodeFails   frames whose barcode did not pass its check (should stay ~0)
+ * With `room` (a show's room WebSocket URL), the page is also a viewer of the room and applies each
+ * `product.showcased` with `at` as the web app does (web/src/room/use-room.ts): one waiting showcase
+ * (a newer one replaces it), applied on the first presented frame that `frameReached` (the app's own
+ * function, embedded here) says reaches `at`, the frame's program date computed as
+ * web/src/components/hls-video.tsx does (hls.js `playingDate` + requestVideoFrameCallback's mediaTime −
+ * currentTime). Recorded in `window.__r`:
+ *   cards         one per applied showcase: `at`, the barcode of the frame it was applied on
+ *                 (`frameMs`, null if unreadable), that frame's program date (`pdt`, null: no clock),
+ *                 the program date of the first frame this page presented (`firstPdt`), and `late`:
+ *                 the event came after the frame it belongs on had been presented
+ *   showcases     showcases received (with `at`); superseded: replaced while waiting (never shown)
  */
 export function playerPage(): string {
   return `<!doctype html><meta charset="utf-8"><title>latency probe</title>
@@ -19,7 +31,32 @@ export function playerPage(): string {
 const q = new URLSearchParams(location.search);
 const src = q.get("src");
 const cfg = JSON.parse(q.get("cfg") || "{}");
-const r = (window.__r = { samples: [], firstFrameMs: null, stalls: 0, stallMs: 0, decodeFails: 0, errors: [], t0: performance.now() });
+const room = q.get("room");
+const r = (window.__r = { samples: [], firstFrameMs: null, stalls: 0, stallMs: 0, decodeFails: 0, errors: [], t0: performance.now(), cards: [], showcases: 0, superseded: 0 });
+const frameReached = ${frameReached.toString()};
+let h = null, pending = null, firstPdt = null, lastPdt = null;
+// The presented frame's program date, as web/src/components/hls-video.tsx computes it.
+function pdtOf(mediaTime) {
+  const playing = h && h.playingDate;
+  if (playing) return playing.getTime() + (mediaTime - v.currentTime) * 1000;
+  const start = v.getStartDate ? v.getStartDate().getTime() : undefined;
+  return start !== undefined && Number.isFinite(start) ? start + mediaTime * 1000 : null;
+}
+if (room) {
+  const ws = new WebSocket(room);
+  ws.onmessage = (m) => {
+    for (const e of JSON.parse(m.data)) {
+      if (e.type === "room.snapshot") pending = null;
+      else if (e.type === "product.showcased" && e.at !== undefined) {
+        r.showcases++;
+        if (pending) r.superseded++;
+        // late: the frame it belongs on had already been presented when the event came
+        pending = { at: e.at, productId: e.product ? e.product.id : null, late: lastPdt !== null && lastPdt >= e.at };
+      }
+    }
+  };
+  ws.onclose = () => r.errors.push("room closed");
+}
 const v = document.getElementById("v");
 const ctx = document.getElementById("c").getContext("2d", { willReadFrequently: true });
 let playing = false, waitingSince = null;
@@ -39,6 +76,13 @@ function read() {
 }
 function onFrame(_now, meta) {
   const ms = read();
+  const pdt = pdtOf(meta.mediaTime);
+  if (pending && frameReached(pdt, pending.at)) {
+    r.cards.push({ at: pending.at, productId: pending.productId, late: pending.late, frameMs: ms, pdt, firstPdt });
+    pending = null;
+  }
+  if (firstPdt === null && pdt !== null) firstPdt = pdt;
+  if (pdt !== null) lastPdt = pdt;
   if (ms === null) r.decodeFails++;
   else {
     if (r.firstFrameMs === null) r.firstFrameMs = meta.expectedDisplayTime - r.t0;
@@ -49,7 +93,7 @@ function onFrame(_now, meta) {
 v.requestVideoFrameCallback(onFrame);
 if (cfg.native) v.src = src;
 else {
-  const h = new Hls(cfg);
+  h = new Hls(cfg);
   h.on(Hls.Events.ERROR, (_e, d) => { if (d.fatal) r.errors.push(d.details); });
   h.loadSource(src);
   h.attachMedia(v);

@@ -155,7 +155,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
       },
     },
     log.child({ domain: "media" }),
-    { host: config.host === "0.0.0.0" ? undefined : config.host },
+    { host: config.host === "0.0.0.0" ? undefined : config.host, whip: config.whip },
   );
   bus.subscribe("show.started", () => metrics.liveShows.inc());
   bus.subscribe("show.ended", () => metrics.liveShows.dec());

@@ -17,6 +17,14 @@ const EnvSchema = z.object({
   FFMPEG_PATH: z.string().optional(),
   MEDIA_STALL_TIMEOUT_MS: z.coerce.number().int().min(1000).default(6000),
   HLS_SEGMENT_SECONDS: z.coerce.number().min(1).max(10).default(1),
+  /** WHIP: local addresses offered as ICE host candidates (comma-separated); default HOST, or every interface when HOST is a wildcard */
+  WHIP_ICE_ADDRESSES: z.string().regex(/^[0-9a-fA-F.:,\s]*$/, "comma-separated IP addresses").optional(),
+  /** WHIP: extra addresses to announce, e.g. the public IP of a server behind 1:1 NAT */
+  WHIP_ICE_ANNOUNCED_ADDRESSES: z.string().regex(/^[0-9a-fA-F.:,\s]*$/, "comma-separated IP addresses").optional(),
+  /** WHIP: UDP port range for ICE, "min-max" */
+  WHIP_ICE_PORTS: z.string().regex(/^\d{1,5}-\d{1,5}$/, 'a range such as "40000-40999"').optional(),
+  /** WHIP: STUN/TURN server URLs, comma-separated */
+  WHIP_ICE_SERVERS: z.string().optional(),
   DEMO_DATA: bool.optional(),
   COOKIE_SECURE: bool.optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -43,6 +51,8 @@ export interface AppConfig {
   database: { kind: "sqlite"; file: string } | { kind: "postgres"; url: string; schema?: string };
   rtmp: { port: number; publicUrl: string };
   media: { ffmpegPath?: string; stallTimeoutMs: number; segmentSeconds: number };
+  /** WHIP ICE settings; undefined fields take the ingest's defaults */
+  whip: { interfaceAddresses?: string[]; announcedAddresses?: string[]; portRange?: [number, number]; iceServers?: string[] };
   flashSales: { holdSeconds: number };
   room: { chatRate: number; gateways: number; writesPerSecond: number; chatDeliveriesPerSecond: number; keepAliveMs: number };
   uploadsDir: string;
@@ -54,6 +64,12 @@ export interface AppConfig {
 }
 
 export class ConfigError extends Error {}
+
+/** "a, b,c" → ["a", "b", "c"]; unset or blank → undefined */
+function list(v: string | undefined): string[] | undefined {
+  const items = v?.split(",").map((s) => s.trim()).filter(Boolean);
+  return items?.length ? items : undefined;
+}
 
 /** Reads and validates configuration once, at start-up; throws a ConfigError naming the bad setting. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<AppConfig> = {}): AppConfig {
@@ -85,6 +101,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       stallTimeoutMs: e.MEDIA_STALL_TIMEOUT_MS,
       segmentSeconds: e.HLS_SEGMENT_SECONDS,
     },
+    whip: {
+      interfaceAddresses: list(e.WHIP_ICE_ADDRESSES),
+      announcedAddresses: list(e.WHIP_ICE_ANNOUNCED_ADDRESSES),
+      portRange: e.WHIP_ICE_PORTS ? (e.WHIP_ICE_PORTS.split("-").map(Number) as [number, number]) : undefined,
+      iceServers: list(e.WHIP_ICE_SERVERS),
+    },
     flashSales: { holdSeconds: e.FLASH_HOLD_SECONDS },
     room: { chatRate: e.ROOM_CHAT_RATE, writesPerSecond: e.ROOM_WRITES_PER_SECOND, chatDeliveriesPerSecond: e.ROOM_CHAT_DELIVERIES_PER_SECOND, keepAliveMs: e.ROOM_KEEPALIVE_SECONDS * 1000, gateways: e.ROOM_GATEWAYS === "auto" ? Math.max(0, Math.min(8, os.availableParallelism() - 1)) : e.ROOM_GATEWAYS },
     uploadsDir: path.join(dataDir, "uploads"),
@@ -95,6 +117,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     sessionTtlMs: e.SESSION_TTL_HOURS * 3600_000,
     ...overrides,
   };
+  const ports = config.whip.portRange;
+  if (ports && !(ports[0] >= 1024 && ports[0] < ports[1] && ports[1] <= 65535)) {
+    throw new ConfigError("Invalid configuration:\n  WHIP_ICE_PORTS: must be min-max with 1024 <= min < max <= 65535");
+  }
   if (config.env === "production" && config.demoData) {
     throw new ConfigError("Invalid configuration:\n  DEMO_DATA: demo accounts have published passwords; do not enable them in production");
   }

@@ -27,6 +27,10 @@ test("configuration is validated at start-up and names the bad setting", () => {
   assert.throws(() => loadConfig({ PORT: "eighty" }), (e: unknown) => e instanceof ConfigError && /PORT/.test(e.message));
   assert.throws(() => loadConfig({ DATABASE_URL: "mysql://x" }), (e: unknown) => e instanceof ConfigError && /DATABASE_URL/.test(e.message));
   assert.throws(() => loadConfig({ NODE_ENV: "production", DEMO_DATA: "true" }), (e: unknown) => e instanceof ConfigError && /DEMO_DATA/.test(e.message));
+  assert.throws(() => loadConfig({ WHIP_ICE_PORTS: "50000-40000" }), (e: unknown) => e instanceof ConfigError && /WHIP_ICE_PORTS/.test(e.message));
+  assert.throws(() => loadConfig({ WHIP_ICE_ADDRESSES: "localhost" }), (e: unknown) => e instanceof ConfigError && /WHIP_ICE_ADDRESSES/.test(e.message));
+  const w = loadConfig({ WHIP_ICE_ADDRESSES: "10.0.0.5, 127.0.0.1", WHIP_ICE_PORTS: "40000-40999", WHIP_ICE_SERVERS: "stun:stun.example.org:3478" }).whip;
+  assert.deepEqual(w, { interfaceAddresses: ["10.0.0.5", "127.0.0.1"], announcedAddresses: undefined, portRange: [40000, 40999], iceServers: ["stun:stun.example.org:3478"] });
   const c = loadConfig({ PORT: "9000" });
   assert.equal(c.publicUrl, "http://localhost:9000");
   assert.equal(c.database.kind, "sqlite");
