@@ -31,6 +31,9 @@ import { createCheckout, type Checkout } from "./checkout/buy-now.ts";
 import { checkoutRoutes } from "./checkout/routes.ts";
 import { createIngest, type Ingest } from "./media/ingest.ts";
 import { mediaRoutes, WHIP_PATH } from "./media/routes.ts";
+import { createRecorder, type Recorder } from "./media/recorder.ts";
+import { replayUrl } from "./media/replay.ts";
+import { localDiskStorage, type MediaStorage } from "./media/storage.ts";
 import { createFlashSales, type FlashSales } from "./flash-sales/service.ts";
 import { flashSalesRoutes } from "./flash-sales/routes.ts";
 import { createModeration, type Moderation } from "./moderation/service.ts";
@@ -61,6 +64,9 @@ export interface App {
   flashSales: FlashSales;
   moderation: Moderation;
   ingest: Ingest;
+  /** where recordings and replays are stored (`<DATA_DIR>/media/`) */
+  mediaStorage: MediaStorage;
+  recorder: Recorder;
   demoAccounts: DemoAccount[];
   /** Starts HTTP and RTMP listeners; returns the HTTP base URL. */
   listen(): Promise<string>;
@@ -92,11 +98,14 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
     catalog,
     viewerCount: (showId) => realtime.hub.viewerCount(showId),
     playbackUrl: (showId) => (ingest.isLive(showId) ? `/hls/${showId}/index.m3u8` : null),
+    replayUrl,
     rtmpUrl: config.rtmp.publicUrl,
     whipUrl: `${config.publicUrl}${WHIP_PATH}`,
   });
   const orders = createOrders({ db: db.db, bus, catalog, payments, log });
-  const checkout = createCheckout({ db: db.db, bus, catalog, shows, orders, payments, onOutcome: (o) => metrics.checkoutOutcomes.inc({ outcome: o }) });
+  // Ordinary purchases go on in a show's replay; flash sales (which ask `shows` directly) are live only.
+  const sellingInReplays: Shows = { ...shows, saleContext: (showId, productId) => shows.saleContext(showId, productId, { inReplay: true }) };
+  const checkout = createCheckout({ db: db.db, bus, catalog, shows: sellingInReplays, orders, payments, onOutcome: (o) => metrics.checkoutOutcomes.inc({ outcome: o }) });
   const flashSales = createFlashSales({
     db: db.db,
     sqlite: db.sqlite,
@@ -141,6 +150,16 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
     onChat: () => metrics.chatMessages.inc(),
     log,
   });
+  // Every live show is recorded as it goes (the segments viewers get, no re-encoding) and becomes a replay.
+  const mediaStorage = localDiskStorage(path.join(config.dataDir, "media"));
+  const recorder = createRecorder(
+    mediaStorage,
+    {
+      onRecording: (showId) => shows.setRecording(showId, "recording"),
+      onFinalized: (showId, result) => shows.setRecording(showId, result === "ready" ? "ready" : null),
+    },
+    log.child({ domain: "media", component: "recorder" }),
+  );
   ingest = createIngest(
     config,
     {
@@ -155,7 +174,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
       },
     },
     log.child({ domain: "media" }),
-    { host: config.host === "0.0.0.0" ? undefined : config.host, whip: config.whip },
+    { host: config.host === "0.0.0.0" ? undefined : config.host, whip: config.whip, recorder },
   );
   bus.subscribe("show.started", () => metrics.liveShows.inc());
   bus.subscribe("show.ended", () => metrics.liveShows.dec());
@@ -168,6 +187,11 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
   const recovered = await checkout.recoverPending();
   if (recovered) log.warn({ recovered }, "settled checkout attempts left pending by a previous run");
   for (const showId of await shows.liveShowIds()) await shows.markEnded(showId, "server_restart");
+  // ...and their recordings were never finalized: make replays of what was stored.
+  for (const showId of await shows.unfinishedRecordings()) {
+    const result = await recorder.finalize(showId);
+    log.warn({ showId, result }, "finalized a recording left unfinished by a previous run");
+  }
   await flashSales.start();
 
   const demoAccounts = config.demoData ? await seedDemoData({ db: db.db, accounts, catalog, shows, log, uploadsDir: config.uploadsDir }) : [];
@@ -203,7 +227,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
   checkoutRoutes(http, { checkout, orders, bus });
   flashSalesRoutes(http, { flashSales });
   moderationRoutes(http, { moderation });
-  mediaRoutes(http, { stream: (showId) => ingest.stream(showId), whip: { publishWhip: (k, o) => ingest.publishWhip(k, o), endWhip: (id, k) => ingest.endWhip(id, k) } });
+  mediaRoutes(http, { variants: (showId) => ingest.variants(showId), replays: mediaStorage, whip: { publishWhip: (k, o) => ingest.publishWhip(k, o), endWhip: (id, k) => ingest.endWhip(id, k) } });
 
   http.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => http.swagger());
   http.get("/healthz", { schema: { hide: true } }, async (_req, reply) => {
@@ -243,6 +267,8 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
     flashSales,
     moderation,
     ingest,
+    mediaStorage,
+    recorder,
     demoAccounts,
     async listen() {
       await ingest.start();
@@ -253,6 +279,8 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
     async close() {
       // Ingest first, so the shows it ends still reach the rooms; then the rest.
       await ingest.stop();
+      // The sessions just ended are being finalized: let their writes and playlists finish.
+      await recorder.close();
       await flashSales.close();
       await realtime.close();
       if (listening || http.server.listening) await http.close();

@@ -17,6 +17,13 @@ const EnvSchema = z.object({
   FFMPEG_PATH: z.string().optional(),
   MEDIA_STALL_TIMEOUT_MS: z.coerce.number().int().min(1000).default(6000),
   HLS_SEGMENT_SECONDS: z.coerce.number().min(1).max(10).default(1),
+  /** extra transcoded renditions, by height ("360", "480,240"); none by default (a 2-core box holds one or two) */
+  HLS_RENDITIONS: z
+    .string()
+    .regex(/^\s*(\d{3,4}\s*(,\s*\d{3,4}\s*)*)?$/, 'heights such as "360" or "480,240"')
+    .transform((v) => v.split(",").map((h) => Number(h.trim())).filter((h) => h > 0))
+    .refine((hs) => hs.length <= 3 && hs.every((h) => h >= 144 && h <= 1080 && h % 2 === 0), "at most 3 even heights between 144 and 1080")
+    .default([]),
   /** WHIP: local addresses offered as ICE host candidates (comma-separated); default HOST, or every interface when HOST is a wildcard */
   WHIP_ICE_ADDRESSES: z.string().regex(/^[0-9a-fA-F.:,\s]*$/, "comma-separated IP addresses").optional(),
   /** WHIP: extra addresses to announce, e.g. the public IP of a server behind 1:1 NAT */
@@ -50,7 +57,7 @@ export interface AppConfig {
   dataDir: string;
   database: { kind: "sqlite"; file: string } | { kind: "postgres"; url: string; schema?: string };
   rtmp: { port: number; publicUrl: string };
-  media: { ffmpegPath?: string; stallTimeoutMs: number; segmentSeconds: number };
+  media: { ffmpegPath?: string; stallTimeoutMs: number; segmentSeconds: number; renditions: number[] };
   /** WHIP ICE settings; undefined fields take the ingest's defaults */
   whip: { interfaceAddresses?: string[]; announcedAddresses?: string[]; portRange?: [number, number]; iceServers?: string[] };
   flashSales: { holdSeconds: number };
@@ -100,6 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       ffmpegPath: e.FFMPEG_PATH,
       stallTimeoutMs: e.MEDIA_STALL_TIMEOUT_MS,
       segmentSeconds: e.HLS_SEGMENT_SECONDS,
+      renditions: e.HLS_RENDITIONS,
     },
     whip: {
       interfaceAddresses: list(e.WHIP_ICE_ADDRESSES),

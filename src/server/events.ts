@@ -24,7 +24,8 @@ export type DomainEvent =
   | { type: "order.status_changed"; orderId: string; merchantId: string; showId: string | null; status: OrderStatus; at: number }
   | { type: "stock.changed"; productId: string }
   /** coalesced: at most one per sale per 100 ms, with the sale's current state */
-  | { type: "flash.updated"; showId: string; sale: FlashSale }
+  /** `at`: the instant of the sale's latest visible change (launch, opening, sold out, end), for the frame clock */
+  | { type: "flash.updated"; showId: string; sale: FlashSale; at?: number }
   /** a moderator removed a chat message; `by` is the moderator's user id */
   | { type: "chat.deleted"; showId: string; messageId: string; by: string }
   /** `until`: epoch ms when a mute or ban ends by itself, null when it lasts until lifted (always null for unmute/unban) */

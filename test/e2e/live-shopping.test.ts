@@ -1,15 +1,31 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
+import type { Locator } from "playwright-core";
 import { startServer, type TestServer } from "../support/harness.ts";
 import { fillCheckout, launchBrowser, phoneContext } from "../support/browser.ts";
+import { flashApi } from "../support/flash.ts";
 import { resolveFfmpeg } from "../../src/server/media/ffmpeg.ts";
 import { testPatternArgs } from "../../src/server/media/test-pattern.ts";
 import type { ServerEvent } from "../../src/shared/contracts/room.ts";
 import { until } from "../support/until.ts";
 
 
-function push(url: string, seconds = 120): ChildProcess {
+/**
+ * The element took its state on the first presented frame stamped at or after `at`: that frame's
+ * program date (`data-frame-pdt`) is at or after it, the previous presented frame's is before it, and
+ * so it is within one frame of it (34 ms at 30 fps; one presented frame's span if a loaded machine
+ * skipped some).
+ */
+async function assertFirstFrameAtOrAfter(el: Locator, at: number, what: string) {
+  const pdt = Number(await el.getAttribute("data-frame-pdt"));
+  const previous = await el.getAttribute("data-previous-frame-pdt");
+  assert.ok(pdt >= at, `${what} on frame ${pdt}, ${at - pdt} ms before ${at}`);
+  assert.ok(previous !== null && Number(previous) < at, `${what} on frame ${pdt}, not the first at or after ${at}: the one before it (${previous}) was`);
+  assert.ok(pdt - at <= Math.max(1000 / 30 + 1, pdt - Number(previous)), `${what} on frame ${pdt}, ${pdt - at} ms after ${at}`);
+}
+
+function push(url: string, seconds = 180): ChildProcess {
   return spawn(resolveFfmpeg(), testPatternArgs({ url, seconds, width: 640, height: 360 }), { stdio: ["ignore", "ignore", "pipe"] });
 }
 
@@ -89,6 +105,27 @@ describe("the whole live-shopping loop, end to end", () => {
     const framePdt = Number(await card.getAttribute("data-frame-pdt"));
     assert.ok(framePdt >= showcased.at!, `card on frame ${framePdt}, before the showcase at ${showcased.at}`);
     assert.ok(framePdt - showcased.at! <= 1000 / 30 + 1, `card on frame ${framePdt}, ${framePdt - showcased.at!} ms after the showcase at ${showcased.at}`);
+
+    // A flash sale runs on the same clock: the phone's banner appears on the first frame stamped at or
+    // after the launch, and its countdown flips to "open" on the first frame stamped at or after the
+    // sale's opening (the instants are the server's, the program dates too), never before.
+    const mug = live.products.find((p) => p.title.includes("mug"))!;
+    const launched = await flashApi(host).create(show.id, { variantId: mug.variants[0]!.id, salePrice: 990, quantity: 3, perBuyerLimit: 1, countdownSeconds: 10, durationSeconds: 60 });
+    assert.equal(launched.status, 201);
+    const sale = launched.body;
+    const opensAt = Date.parse(sale.opensAt);
+    const announced = await hostRoom.waitFor<Extract<ServerEvent, { type: "flash.state" }>>((e) => e.type === "flash.state" && e.sale.id === sale.id);
+    assert.equal(announced.at, opensAt - 10_000, "the launch's instant");
+    const banner = page.getByTestId("flash-banner");
+    await banner.waitFor();
+    assert.equal(await banner.getAttribute("data-clock"), "video");
+    assert.equal(await banner.getAttribute("data-phase"), "countdown");
+    await assertFirstFrameAtOrAfter(banner, announced.at!, "banner");
+    await until("banner open", async () => (await banner.getAttribute("data-phase")) === "open", 30_000);
+    await assertFirstFrameAtOrAfter(banner, opensAt, '"open"');
+    await page.getByTestId("flash-buy").waitFor();
+    assert.equal(await page.getByTestId("flash-buy").isEnabled(), true);
+    await page.screenshot({ path: "test-results/e2e-viewer-flash-open.png" }).catch(() => {});
 
     // Buy it inside the player with the sandbox card.
     const variant = tee.variants.find((v) => v.stock > 0)!;

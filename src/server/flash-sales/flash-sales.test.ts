@@ -152,6 +152,42 @@ describe("flash sales", () => {
     assert.equal(audit[0]!.buyerName, "ender 0");
   });
 
+  test("flash.state carries the instant of the change viewers see on the video: launch, opening, last unit taken, end", async () => {
+    type State = Extract<ServerEvent, { type: "flash.state" }>;
+    const { show } = await demoShow(server);
+    const watcher = await server.client().joinRoom(show.id);
+    const { sale } = await launchSale(server, { quantity: 1, perBuyerLimit: 1, durationSeconds: 120 });
+    const of = (pred: (e: State) => boolean) => (e: ServerEvent) => e.type === "flash.state" && e.sale.id === sale.id && pred(e);
+    const opensAt = Date.parse(sale.opensAt);
+    const endsAt = Date.parse(sale.endsAt);
+
+    const launched = await watcher.waitFor<State>(of(() => true));
+    assert.equal(launched.at, opensAt - 10_000, "the launch: the instant the host launched it");
+
+    clock.advance(opensAt - clock.now());
+    await server.app.flashSales.tick();
+    const opened = await watcher.waitFor<State>(of((e) => e.sale.phase === "open"));
+    assert.equal(opened.at, opensAt, "the opening: its instant, not when the tick noticed it");
+
+    const [buyer] = await buyers(server, 1, "instant");
+    const before = clock.now();
+    assert.equal((await flashApi(buyer!).attempt(sale.id, idemKey())).body.outcome, "won");
+    const soldOut = await watcher.waitFor<State>(of((e) => e.sale.available === 0));
+    assert.ok(soldOut.at! >= before && soldOut.at! <= clock.now(), "sold out: the instant the last unit was taken");
+
+    // The hold lapses: a unit is back, which is no change of its own; refreshes keep the opening's instant.
+    clock.advance(61_000);
+    await server.app.flashSales.tick();
+    const back = await watcher.waitFor<State>(of((e) => e.sale.available === 1 && Date.parse(e.sale.serverTime) > soldOut.at! + 60_000));
+    assert.equal(back.at, opensAt);
+
+    clock.advance(endsAt - clock.now());
+    await server.app.flashSales.tick();
+    const ended = await watcher.waitFor<State>(of((e) => e.sale.phase === "ended"));
+    assert.equal(ended.at, endsAt);
+    watcher.close();
+  });
+
   test("a purchase attempt can ride the room connection", async () => {
     const { sale, show } = await launchSale(server, { quantity: 3, perBuyerLimit: 1 });
     clock.advance(10_000);

@@ -4,6 +4,7 @@ import type { Order } from "../../shared/contracts/checkout.ts";
 import type { FlashAttemptResult, FlashOutcome, FlashSale, FlashSaleInput, FlashSaleStats } from "../../shared/contracts/flash-sales.ts";
 import type { Db, DbOrTx } from "../platform/db.ts";
 import type { EventBus } from "../platform/bus.ts";
+import type { DomainEvent } from "../events.ts";
 import { fail, type Result } from "../platform/errors.ts";
 import { newId } from "../platform/ids.ts";
 import { iso } from "../platform/time.ts";
@@ -26,6 +27,28 @@ interface Live {
   variantTitle: string;
   image: string | null;
   revenue: number;
+  /** when the last unit was taken, while none is left (null: units left, or not known since a restart) */
+  soldOutAt: number | null;
+}
+
+/**
+ * `flash.updated` with `at`: the instant of the sale's latest change a viewer sees happen on the
+ * host's camera (see `changedAt`). The room passes it on in `flash.state`. (`at` rides along on the
+ * bus event; src/server/events.ts does not declare it.)
+ */
+export type FlashUpdated = Extract<DomainEvent, { type: "flash.updated" }>;
+
+/**
+ * The instant (the engine's clock, which is the stream's PROGRAM-DATE-TIME clock in production) of the
+ * sale's latest change that viewers should see on the frame it happened on: its end, else the last
+ * unit taken while none is left (sold out), else its opening, else its launch. Stock moving up and down
+ * between these is not a change of its own: it keeps the instant it follows.
+ */
+function changedAt(l: Pick<Live, "row" | "book" | "soldOutAt">, now: number): number {
+  const { row, book } = l;
+  if (now >= row.ends_at) return row.ends_at;
+  const opened = now >= row.opens_at ? row.opens_at : row.created_at;
+  return book.available === 0 && l.soldOutAt !== null ? Math.max(opened, l.soldOutAt) : opened;
 }
 
 export interface FlashSales {
@@ -122,6 +145,7 @@ export function createFlashSales(deps: {
       variantTitle: variant?.title ?? "",
       image: product?.images[0] ?? null,
       revenue: Number(sold?.revenue ?? 0),
+      soldOutAt: null,
     };
     live.set(row.id, l);
     dirty.add(row.id);
@@ -261,6 +285,7 @@ export function createFlashSales(deps: {
         return { ok: true, result: { saleId, key, outcome: "ended", seq: 0, holdId: null, holdExpiresAt: null } };
       }
       const d = l.book.attempt(user.id, key, clock());
+      if (!d.replay && d.hold && l.book.available === 0) l.soldOutAt = d.receivedAt;
       const k = `${saleId}\u0000${user.id}\u0000${key}`;
       if (d.replay) {
         await pendingDurability.get(k);
@@ -363,9 +388,12 @@ export function createFlashSales(deps: {
       timer = setInterval(() => void self.tick().catch((err) => deps.log.error({ err }, "flash-sale tick failed")), 250);
       timer.unref();
       publishTimer = setInterval(() => {
+        const now = clock();
         for (const saleId of dirty) {
           const l = live.get(saleId);
-          if (l) bus.publish({ type: "flash.updated", showId: l.row.show_id, sale: view(l) });
+          if (!l) continue;
+          const event: FlashUpdated = { type: "flash.updated", showId: l.row.show_id, sale: view(l, now), at: changedAt(l, now) };
+          bus.publish(event);
         }
         dirty.clear();
       }, 100);

@@ -61,10 +61,12 @@ export function spawnFfmpeg(
      * must read it to the end, or ffmpeg blocks once the pipe is full. Default: discarded.
      */
     stdout?: "pipe" | "ignore";
+    /** this many more pipes after stderr, fds 3, 4, … (`pipe:3`…): `child.stdio[3]`…, read them to the end too */
+    extraPipes?: number;
   } = {},
 ): FfmpegProcess {
   const { logger, redact = (line: string) => line, quiet = () => false } = opts;
-  const child = spawn(ffmpegPath, [...FFMPEG_BASE_ARGS, ...args], { stdio: ["ignore", opts.stdout ?? "ignore", "pipe"] });
+  const child = spawn(ffmpegPath, [...FFMPEG_BASE_ARGS, ...args], { stdio: ["ignore", opts.stdout ?? "ignore", "pipe", ...Array<"pipe">(opts.extraPipes ?? 0).fill("pipe")] });
   let pending = "";
   child.stderr?.setEncoding("utf8");
   child.stderr?.on("data", (chunk: string) => {

@@ -70,7 +70,7 @@ describe("RTMP ingest → LL-HLS", () => {
     );
     await ingest.start();
     http = createHttp(logger);
-    mediaRoutes(http, { stream: (showId) => ingest.stream(showId) });
+    mediaRoutes(http, { variants: (showId) => ingest.variants(showId) });
     await http.ready();
   });
 

@@ -1,4 +1,5 @@
 import net from "node:net";
+import type { Readable } from "node:stream";
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Logger } from "pino";
 import type { AppConfig } from "../config.ts";
@@ -6,7 +7,7 @@ import { resolveFfmpeg, spawnFfmpeg, type FfmpegProcess } from "./ffmpeg.ts";
 import { Fmp4Splitter, type Fragment } from "./llhls/fmp4.ts";
 import type { LlHlsProblem, LlHlsProblemKind, LlHlsStream } from "./llhls/playlist.ts";
 import { createRtmpSession, maskRtmpUrls, onMediaPacket, onNmsEvent, redirectNmsLogging, type NmsRtmpSession } from "./nms.ts";
-import { createShowStream } from "./origin.ts";
+import { createShowStream, linkRenditions, type Variant } from "./origin.ts";
 import { llHlsPackagerArgs, whipPackagerArgs } from "./packager.ts";
 import { acceptWhipOffer, WhipOfferError, type WhipNetworkConfig, type WhipPeer } from "./whip.ts";
 
@@ -44,6 +45,8 @@ export interface Ingest {
    * `endedStreamTtlMs` after its session ended (then the stream says EXT-X-ENDLIST); else null.
    */
   stream(showId: string): LlHlsStream | null;
+  /** The stream and its transcoded renditions (HLS_RENDITIONS), under the same conditions as `stream`. */
+  variants(showId: string): Variant[] | null;
   /**
    * WHIP (RFC 9725): a publisher offers SDP with the show's stream key as bearer token; the answer
    * is sent back and the show goes live like an RTMP one. `resourceId` names the session for DELETE.
@@ -69,6 +72,8 @@ export interface IngestOptions {
   endedStreamTtlMs?: number;
   /** Where WHIP offers ICE candidates; default: every interface, or only HOST when it is not a wildcard. */
   whip?: Partial<WhipNetworkConfig>;
+  /** Records every session's stream (recorder.ts); no recording when omitted. */
+  recorder?: { record(showId: string, stream: LlHlsStream): void };
 }
 
 /** What the session needs from a publisher, whatever its protocol. */
@@ -97,6 +102,8 @@ interface LiveSession {
   /** resolves once the packager's stdout has been read to its end (or closed) */
   outputDone: Promise<void>;
   stream: LlHlsStream;
+  /** the stream (variant 0) and its transcoded renditions */
+  variants: Variant[];
   /** media time (s) ↔ epoch ms of the first accepted part's first frame, for PROGRAM-DATE-TIME */
   clock: { media: number; wall: number } | null;
   problems: ProblemLog;
@@ -120,6 +127,7 @@ const PROBLEM_LOG_INTERVAL_MS = 30_000;
  */
 export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logger: Logger, options: IngestOptions = {}): Ingest {
   const { stallTimeoutMs, segmentSeconds } = config.media;
+  const renditions = config.media.renditions ?? [];
   const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 15_000;
   const endedStreamTtlMs = options.endedStreamTtlMs ?? 10_000;
   // The first fragment waits for the first keyframe, and OBS's keyframe interval may be 10 s or
@@ -130,7 +138,7 @@ export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logg
   const sockets = new Set<net.Socket>();
   const live = new Map<string, LiveSession>();
   /** streams of sessions that ended, served (final playlist) until their timer drops them */
-  const ended = new Map<string, { stream: LlHlsStream; timer: NodeJS.Timeout }>();
+  const ended = new Map<string, { stream: LlHlsStream; variants: Variant[]; timer: NodeJS.Timeout }>();
   let server: net.Server | null = null;
   let ffmpegPath = "";
   let pullAddress = "";
@@ -229,7 +237,7 @@ export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logg
       kick: () => socket.destroy(),
       clock: () => (Number.isFinite(arrivalMinusTs) ? (t) => arrivalMinusTs + t * 1000 : null),
     };
-    begin(showId, publisher, llHlsPackagerArgs({ input: `rtmp://${pullAddress}/${RTMP_APP}/${streamKey}` }), { rtmp: { streamKey, players: new Set() }, whip: null });
+    begin(showId, publisher, llHlsPackagerArgs({ input: `rtmp://${pullAddress}/${RTMP_APP}/${streamKey}`, renditions }), { rtmp: { streamKey, players: new Set() }, whip: null });
     socket.resume();
   }
 
@@ -238,38 +246,36 @@ export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logg
     let s: LiveSession | undefined; // assigned right below; read by the callbacks once ffmpeg writes
     const problems = problemLog(log, () => !!s?.ending);
     const stream = createShowStream(segmentSeconds, (p) => problems.report(p));
+    options.recorder?.record(showId, stream);
+    // The source (copied) is variant 0; each HLS_RENDITIONS height is one more, on pipe:3, pipe:4, …
+    const variants: Variant[] = [stream, ...renditions.map(() => createShowStream(segmentSeconds, (p) => problems.report(p)))].map((v, i) => ({ name: `v${i}.m3u8`, stream: v, init: null }));
+    linkRenditions(variants);
     const packager = spawnFfmpeg(ffmpegPath, packagerArgs, {
       logger: log,
       redact: maskRtmpUrls,
       quiet: () => !!s?.ending,
       stdout: "pipe",
+      extraPipes: renditions.length,
     });
-    const splitter = new Fmp4Splitter({
-      init: (init) => {
-        log.debug({ codecs: init.codecs }, "packager init segment");
-        stream.setInit(init.data);
-      },
-      fragment: (f) => {
-        if (s) onFragment(s, f);
-      },
-      error: (err) => {
-        if (!s || s.ending) return void log.debug({ err }, "packager output cut short while ending");
-        log.error({ err }, "packager output is not usable fragmented MP4");
-        void end(s, "packager_failed");
-      },
-    });
-    // Always read stdout to its end, also while ending: a full pipe would block ffmpeg.
-    const stdout = packager.child.stdout;
-    const outputDone = new Promise<void>((resolve) => {
-      if (!stdout) return resolve();
-      stdout.on("data", (chunk: Buffer) => splitter.push(chunk));
-      stdout.once("end", () => splitter.end());
-      stdout.once("close", () => resolve());
-      stdout.on("error", (err) => {
-        log.debug({ err }, "packager stdout error");
-        resolve();
+    const outputs = variants.map((variant, i) => {
+      const splitter = new Fmp4Splitter({
+        init: (init) => {
+          log.debug({ codecs: init.codecs, variant: i }, "packager init segment");
+          variant.init = init;
+          variant.stream.setInit(init.data);
+        },
+        fragment: (f) => {
+          if (s) onFragment(s, variant.stream, f);
+        },
+        error: (err) => {
+          if (!s || s.ending) return void log.debug({ err }, "packager output cut short while ending");
+          log.error({ err, variant: i }, "packager output is not usable fragmented MP4");
+          void end(s, "packager_failed");
+        },
       });
+      return readToEnd(packager.child.stdio[i === 0 ? 1 : 2 + i] as Readable | null, splitter, log);
     });
+    const outputDone = Promise.all(outputs).then(() => {});
     const now = Date.now();
     s = {
       showId,
@@ -278,6 +284,7 @@ export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logg
       packager,
       outputDone,
       stream,
+      variants,
       clock: null,
       problems,
       startedAt: now,
@@ -300,8 +307,8 @@ export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logg
     logger.info({ showId, protocol: publisher.protocol, peer: publisher.peer, pid: packager.child.pid }, "publisher accepted, packaging LL-HLS");
   }
 
-  /** One fragment from the packager: one part of the show's stream. */
-  function onFragment(s: LiveSession, f: Fragment) {
+  /** One fragment from the packager: one part of one of the show's streams (variants share media time). */
+  function onFragment(s: LiveSession, stream: LlHlsStream, f: Fragment) {
     const now = Date.now();
     s.lastOutputAt = now;
     // PROGRAM-DATE-TIME follows media time exactly, anchored at the first part the stream accepts
@@ -314,7 +321,7 @@ export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logg
       logger.info({ showId: s.showId, protocol: s.publisher.protocol, captureClock: !!capture, firstPartLagMs: Math.round(now - (s.clock.wall + f.duration * 1000)) }, "PROGRAM-DATE-TIME anchored");
     }
     const wallClock = s.clock ? s.clock.wall + (f.start - s.clock.media) * 1000 : now;
-    s.stream.addPart({ data: f.data, duration: f.duration, independent: f.independent, wallClock });
+    stream.addPart({ data: f.data, duration: f.duration, independent: f.independent, wallClock });
     if (!s.announced && !s.ending && s.stream.resource(s.stream.partName(0))) announce(s);
   }
 
@@ -361,7 +368,7 @@ export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logg
       // The last fragments ffmpeg flushed on its way out become the last parts.
       await Promise.race([s.outputDone, delay(1000)]);
       // Blocked playlist requests get the final playlist (EXT-X-ENDLIST); hinted-part requests a 404.
-      s.stream.end();
+      for (const v of s.variants) v.stream.end();
       s.problems.flush();
       if (s.announced) keepEnded(s);
       if (live.get(s.showId) === s) live.delete(s.showId);
@@ -382,6 +389,7 @@ export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logg
     if (previous) clearTimeout(previous.timer);
     const entry = {
       stream: s.stream,
+      variants: s.variants,
       timer: setTimeout(() => {
         if (ended.get(s.showId) === entry) ended.delete(s.showId);
       }, endedStreamTtlMs),
@@ -452,7 +460,7 @@ export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logg
         return t0 === null ? null : (t) => t0 + t * 1000;
       },
     };
-    begin(showId, publisher, whipPackagerArgs({ sdp: peer.packagerSdp }), { rtmp: null, whip: { resourceId, streamKey, peer } });
+    begin(showId, publisher, whipPackagerArgs({ sdp: peer.packagerSdp, renditions }), { rtmp: null, whip: { resourceId, streamKey, peer } });
     return { ok: true, answer: peer.answer, resourceId };
   }
 
@@ -516,6 +524,12 @@ export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logg
       return ended.get(showId)?.stream ?? null;
     },
 
+    variants(showId) {
+      const s = live.get(showId);
+      if (s?.announced) return s.variants;
+      return ended.get(showId)?.variants ?? null;
+    },
+
     publishWhip,
 
     async endWhip(resourceId, streamKey) {
@@ -560,6 +574,23 @@ function problemLog(log: Logger, ending: () => boolean): ProblemLog {
       }
     },
   };
+}
+
+/**
+ * Feeds one packager output to its splitter until it ends. Always read to the end, also while
+ * ending: a full pipe would block ffmpeg (and so its other outputs).
+ */
+function readToEnd(output: Readable | null, splitter: Fmp4Splitter, log: Logger): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (!output) return resolve();
+    output.on("data", (chunk: Buffer) => splitter.push(chunk));
+    output.once("end", () => splitter.end());
+    output.once("close", () => resolve());
+    output.on("error", (err) => {
+      log.debug({ err }, "packager output error");
+      resolve();
+    });
+  });
 }
 
 /** Compares secrets in constant time (of their hashes, so lengths do not leak either). */

@@ -4,6 +4,7 @@
  * See docs/media.md, "Serving".
  */
 import type { ErrorCode } from "../../shared/contracts/errors.ts";
+import type { InitSegment } from "./llhls/fmp4.ts";
 import {
   isLlHlsResourceName,
   LlHlsStream,
@@ -76,3 +77,73 @@ export async function answerHls(stream: LlHlsStream | null, file: string, query:
   if (!resource) return { ok: false, code: "not_found", message: "No such part or segment (or no longer available)." };
   return { ok: true, contentType: resource.contentType, cacheControl: resource.immutable ? IMMUTABLE : "no-cache", body: resource.data };
 }
+
+/** One rendition of a live show: the source (copied) first, then the transcoded ones (HLS_RENDITIONS). */
+export interface Variant {
+  /** its media playlist's name when the show has several: `v0.m3u8`, `v1.m3u8`, … */
+  name: string;
+  stream: LlHlsStream;
+  /** the packager's init segment, once written: codecs and picture size */
+  init: InitSegment | null;
+}
+
+const VARIANT_PLAYLIST = /^v(\d)\.m3u8$/;
+
+/**
+ * `GET /hls/:showId/:file` for a show with its variants. One variant: `index.m3u8` is its media
+ * playlist (as `answerHls`). Several: `index.m3u8` is the multivariant playlist, `v<i>.m3u8` the
+ * media playlists (each reporting the others with EXT-X-RENDITION-REPORT), and media names go to
+ * the variant whose token they carry.
+ */
+export async function answerShowHls(variants: readonly Variant[] | null, file: string, query: Record<string, unknown>): Promise<HlsAnswer> {
+  if (!variants?.length) return answerHls(null, file, query);
+  if (variants.length === 1) return answerHls(variants[0]!.stream, file, query);
+  if (file === PLAYLIST_FILE) {
+    const body = multivariantPlaylist(variants);
+    if (!body) return { ok: false, code: "stream_unavailable", message: "no media yet", retryAfterS: RETRY_AFTER_S };
+    return { ok: true, contentType: PLAYLIST_CONTENT_TYPE, cacheControl: "no-cache", body };
+  }
+  const m = VARIANT_PLAYLIST.exec(file);
+  if (m) return answerHls(variants[Number(m[1])]?.stream ?? null, PLAYLIST_FILE, query);
+  const token = file.split("-", 1)[0];
+  const owner = variants.find((v) => v.stream.token === token);
+  if (!owner) return { ok: false, code: "not_found", message: "No such part or segment (or no longer available)." };
+  return answerHls(owner.stream, file, query);
+}
+
+/** Each variant's media playlist reports where the others are. */
+export function linkRenditions(variants: readonly Variant[]): void {
+  if (variants.length < 2) return;
+  for (const v of variants) {
+    const others = variants.filter((o) => o !== v);
+    v.stream.setRenditionReports(() => others.map((o) => ({ uri: o.name, ...o.stream.position() })));
+  }
+}
+
+/**
+ * The multivariant playlist: one EXT-X-STREAM-INF per variant with CODECS and RESOLUTION from its
+ * init segment and BANDWIDTH (peak) / AVERAGE-BANDWIDTH measured over its segments; null until every
+ * variant has its init segment. Before a variant's first segment completes, BANDWIDTH is a nominal
+ * FALLBACK_BANDWIDTH (the attribute is required; the playlist is not cached, so it is soon replaced).
+ */
+export function multivariantPlaylist(variants: readonly Variant[]): string | null {
+  if (variants.some((v) => !v.init)) return null;
+  const lines = ["#EXTM3U", "#EXT-X-VERSION:9", "#EXT-X-INDEPENDENT-SEGMENTS"];
+  for (const v of variants) {
+    const init = v.init!;
+    const video = init.tracks.find((t) => t.kind === "video");
+    const rates = v.stream.bitrates();
+    const bandwidth = rates?.peak ?? FALLBACK_BANDWIDTH;
+    const attrs = [
+      `BANDWIDTH=${bandwidth}`,
+      ...(rates ? [`AVERAGE-BANDWIDTH=${rates.average}`] : []),
+      `CODECS="${init.codecs}"`,
+      ...(video?.width && video.height ? [`RESOLUTION=${video.width}x${video.height}`] : []),
+    ];
+    lines.push(`#EXT-X-STREAM-INF:${attrs.join(",")}`, v.name);
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** BANDWIDTH before a variant has a complete segment: a 720p30 stream's worth, so players start high. */
+const FALLBACK_BANDWIDTH = 3_000_000;

@@ -52,7 +52,8 @@ describe("GET /hls/:showId/:file (LL-HLS origin)", () => {
     ended.addPart({ data: Buffer.from("x"), duration: 0.2, independent: true, wallClock: Date.now() });
     ended.end();
     http = createHttp(pino({ level: "silent" }));
-    mediaRoutes(http, { stream: (showId) => (showId === "shw_x" ? stream : showId === "shw_ended" ? ended : null) });
+    const only = (s: LlHlsStream) => [{ name: "v0.m3u8", stream: s, init: null }];
+    mediaRoutes(http, { variants: (showId) => (showId === "shw_x" ? only(stream) : showId === "shw_ended" ? only(ended) : null) });
     await http.ready();
   });
 

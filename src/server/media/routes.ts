@@ -2,8 +2,9 @@ import { z } from "zod";
 import { AppError } from "../platform/errors.ts";
 import type { Http } from "../platform/http.ts";
 import type { Ingest } from "./ingest.ts";
-import type { LlHlsStream } from "./llhls/playlist.ts";
-import { answerHls } from "./origin.ts";
+import { answerShowHls, type Variant } from "./origin.ts";
+import { answerReplay } from "./replay.ts";
+import type { MediaStorage } from "./storage.ts";
 
 const HlsParams = z.object({ showId: z.string(), file: z.string() });
 const WhipResourceParams = z.object({ resourceId: z.string().min(1).max(64) });
@@ -14,30 +15,50 @@ export const WHIP_PATH = "/api/v1/whip";
 const SDP_BODY_LIMIT = 64 * 1024;
 
 export interface MediaRoutesDeps {
-  /** The live (or just ended) show's LL-HLS stream; null when the show is not live. */
-  stream(showId: string): LlHlsStream | null;
+  /** The live (or just ended) show's LL-HLS stream and its renditions; null when the show is not live. */
+  variants(showId: string): Variant[] | null;
   /** the WHIP endpoint is served when given */
   whip?: Pick<Ingest, "publishWhip" | "endWhip">;
+  /** where recordings are stored: replays are served from it when given */
+  replays?: MediaStorage;
 }
 
 /**
  * The Low-Latency HLS origin: the playlist (blocking reload, delta updates) and the init segment,
  * parts and segments of each live show, from memory. What to answer is decided in origin.ts;
  * unknown names and shows that are not live are a problem+json 404.
- * And the WHIP ingest endpoint, which hands the offer to the ingest.
+ * The replays of ended shows, from storage. And the WHIP ingest endpoint, which hands the offer to the ingest.
  */
 export function mediaRoutes(app: Http, deps: MediaRoutesDeps) {
   app.get("/hls/:showId/:file", { schema: { tags: ["media"], params: HlsParams, hide: true } }, async (req, reply) => {
     const { showId, file } = req.params;
     // Players may be on another origin (an embed on the merchant's site); errors need it too.
     reply.header("access-control-allow-origin", "*");
-    const answer = await answerHls(deps.stream(showId), file, req.query as Record<string, unknown>);
+    const answer = await answerShowHls(deps.variants(showId), file, req.query as Record<string, unknown>);
     if (!answer.ok) {
       if (answer.retryAfterS !== undefined) reply.header("retry-after", String(answer.retryAfterS));
       throw new AppError(answer.code, answer.message);
     }
     return reply.header("cache-control", answer.cacheControl).type(answer.contentType).send(answer.body);
   });
+
+  const replays = deps.replays;
+  if (replays) {
+    // Replays: the VOD playlist and the recorded files (see replay.ts), with byte ranges.
+    app.get("/replays/:showId/:file", { schema: { tags: ["media"], params: HlsParams, hide: true } }, async (req, reply) => {
+      const { showId, file } = req.params;
+      reply.header("access-control-allow-origin", "*").header("access-control-expose-headers", "Content-Length, Content-Range, Accept-Ranges");
+      const answer = await answerReplay(replays, showId, file, req.headers.range);
+      if (!answer.ok) {
+        if ("code" in answer) throw new AppError(answer.code, answer.message);
+        reply.header("content-range", `bytes */${answer.size}`);
+        throw new AppError("range_not_satisfiable");
+      }
+      if (answer.acceptRanges) reply.header("accept-ranges", "bytes");
+      if (answer.contentRange) reply.header("content-range", answer.contentRange);
+      return reply.status(answer.status).header("cache-control", answer.cacheControl).header("content-length", answer.contentLength).type(answer.contentType).send(answer.body);
+    });
+  }
 
   const ingest = deps.whip;
   if (!ingest) return;

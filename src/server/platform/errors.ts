@@ -59,4 +59,5 @@ export const defaultMessages: Record<ErrorCode, string> = {
   whip_offer_invalid: "The body is not a usable SDP offer.",
   whip_codec_unsupported: "Send H.264 video (and Opus audio): the stream is packaged without re-encoding.",
   method_not_allowed: "This method is not supported here.",
+  range_not_satisfiable: "The requested byte range is outside the file.",
 };

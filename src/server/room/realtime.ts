@@ -9,7 +9,7 @@ import { defaultMessages } from "../platform/errors.ts";
 import type { Catalog } from "../catalog/service.ts";
 import type { Shows } from "../shows/service.ts";
 import type { Orders } from "../checkout/orders.ts";
-import type { FlashSales } from "../flash-sales/service.ts";
+import type { FlashSales, FlashUpdated } from "../flash-sales/service.ts";
 import { newId } from "../platform/ids.ts";
 import { RoomHub, type Conn, type HubOptions } from "./hub.ts";
 import type { Gateways } from "./gateways.ts";
@@ -262,7 +262,11 @@ export function createRealtime(deps: {
   deps.bus.subscribe("order.status_changed", async (e) => {
     if (e.showId) await pushCounters(e.showId);
   });
-  deps.bus.subscribe("flash.updated", (e) => hub.broadcastLatest(e.showId, `flash:${e.sale.id}`, { type: "flash.state", sale: e.sale }));
+  // One latest value per sale: each carries the instant of the sale's latest change (`at`), so coalescing
+  // never loses it.
+  deps.bus.subscribe("flash.updated", (e: FlashUpdated) =>
+    hub.broadcastLatest(e.showId, `flash:${e.sale.id}`, { type: "flash.state", sale: e.sale, ...(e.at !== undefined ? { at: e.at } : {}) }),
+  );
   deps.bus.subscribe("show.started", (e) => hub.broadcast(e.showId, { type: "show.status", status: "live" }));
   deps.bus.subscribe("show.ended", (e) => {
     hub.broadcast(e.showId, { type: "show.status", status: "ended" });

@@ -42,4 +42,10 @@ export const showsMigrations: Record<string, Migration> = {
       await db.schema.createIndex("show_showcases_show_idx").on("show_showcases").columns(["show_id", "at"]).execute();
     },
   },
+  "0008_show_recordings": {
+    async up(db: Kysely<any>) {
+      // null: never recorded; "recording": segments are (or were, before a crash) being stored; "ready": the replay's playlist is written.
+      await db.schema.alterTable("shows").addColumn("recording", "text").execute();
+    },
+  },
 };

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Id, Ok } from "../../shared/contracts/common.ts";
-import { HostOption, Show, ShowCounters, ShowcaseBody, ShowInput, ShowStatus, ShowSummary, StudioInfo } from "../../shared/contracts/shows.ts";
+import { HostOption, Show, ShowCounters, ShowcaseBody, ShowInput, ShowStatus, ShowSummary, ShowTimeline, StudioInfo } from "../../shared/contracts/shows.ts";
 import type { Http } from "../platform/http.ts";
 import { AppError, unwrap } from "../platform/errors.ts";
 import { requireMerchant, requireRole, requireUser } from "../accounts/guard.ts";
@@ -35,6 +35,12 @@ export function showsRoutes(app: Http, deps: ShowsRouteDeps) {
     const show = await shows.get(req.params.showId);
     if (!show) throw new AppError("not_found", "No such show.");
     return show;
+  });
+
+  app.get("/api/v1/shows/:showId/timeline", { schema: { tags: ["shows"], summary: "The showcase timeline: which product was on screen from when (epoch ms, the stream's PROGRAM-DATE-TIME clock)", params: ShowParams, response: { 200: ShowTimeline } } }, async (req) => {
+    const items = await shows.timeline(req.params.showId);
+    if (!items) throw new AppError("not_found", "No such show.");
+    return { items };
   });
 
   app.get("/api/v1/merchant/shows", { schema: { tags: ["shows"], response: { 200: List } } }, async (req) => {

@@ -1,5 +1,8 @@
 import type { ShowStatus } from "../../shared/contracts/shows.ts";
 
+/** The show's recording: being stored (or left unfinished by a crash), or a replay ready to watch. */
+export type RecordingState = "recording" | "ready";
+
 export interface ShowsTables {
   shows: {
     id: string;
@@ -17,6 +20,8 @@ export interface ShowsTables {
     like_count: number;
     peak_viewers: number;
     created_at: number;
+    /** null: never recorded */
+    recording: RecordingState | null;
   };
   show_products: { show_id: string; product_id: string; position: number };
   show_showcases: { id: string; show_id: string; product_id: string | null; at: number };

@@ -1,11 +1,12 @@
 import type { User } from "../../shared/contracts/accounts.ts";
-import type { Show, ShowInput, ShowStatus, ShowSummary, StudioInfo } from "../../shared/contracts/shows.ts";
+import type { Show, ShowcaseEntry, ShowInput, ShowStatus, ShowSummary, StudioInfo } from "../../shared/contracts/shows.ts";
 import type { Db } from "../platform/db.ts";
 import type { EventBus } from "../platform/bus.ts";
 import { fail, type Result } from "../platform/errors.ts";
 import { newId, newSecret } from "../platform/ids.ts";
 import { iso, isoOrNull } from "../platform/time.ts";
 import type { Catalog } from "../catalog/service.ts";
+import type { RecordingState } from "./schema.ts";
 
 /** What the shows domain needs from others, wired in the composition root. */
 export interface ShowsDeps {
@@ -14,6 +15,8 @@ export interface ShowsDeps {
   catalog: Catalog;
   viewerCount(showId: string): number;
   playbackUrl(showId: string): string | null;
+  /** where the replay of a show whose recording is ready is played from */
+  replayUrl(showId: string): string;
   rtmpUrl: string;
   whipUrl: string;
 }
@@ -33,6 +36,12 @@ export interface Shows {
   rotateStreamKey(showId: string): Promise<StudioInfo | null>;
   showcase(showId: string, productId: string | null): Promise<Result<{ at: number }>>;
   showcasedProductId(showId: string): Promise<string | null>;
+  /** Every showcase of the show, in order (the replay shows the cards from it); null when there is no such show. */
+  timeline(showId: string): Promise<ShowcaseEntry[] | null>;
+  /** The recorder's news: the show is being recorded, its replay is ready, or it has none after all (null). */
+  setRecording(showId: string, state: RecordingState | null): Promise<void>;
+  /** Ended shows whose recording was never finalized (the server stopped mid-show): finalize them at start. */
+  unfinishedRecordings(): Promise<string[]>;
   /** Just the status (one indexed read: chat checks it for every message). */
   status(showId: string): Promise<ShowStatus | null>;
   /** Ingest: which show does this stream key open? Null when unknown or the show is over. */
@@ -41,8 +50,11 @@ export interface Shows {
   markEnded(showId: string, reason: string): Promise<boolean>;
   addLikes(showId: string, count: number): Promise<void>;
   recordPeakViewers(showId: string, viewers: number): Promise<void>;
-  /** For checkout: is this product on sale in this live show? */
-  saleContext(showId: string, productId: string): Promise<Result<{ merchantId: string }>>;
+  /**
+   * For checkout: is this product on sale in this live show? With `inReplay`, also in the replay of
+   * an ended show (ordinary purchases go on in the replay; flash sales are live only).
+   */
+  saleContext(showId: string, productId: string, opts?: { inReplay?: boolean }): Promise<Result<{ merchantId: string }>>;
   liveShowIds(): Promise<string[]>;
 }
 
@@ -69,6 +81,7 @@ export function createShows(deps: ShowsDeps): Shows {
         "shows.ended_at",
         "shows.like_count",
         "shows.showcased_product_id",
+        "shows.recording",
       ]);
   type Row = Awaited<ReturnType<ReturnType<typeof summaryQuery>["executeTakeFirstOrThrow"]>>;
 
@@ -130,6 +143,7 @@ export function createShows(deps: ShowsDeps): Shows {
             like_count: 0,
             peak_viewers: 0,
             created_at: Date.now(),
+            recording: null,
           })
           .execute();
         await writeProducts(tx, id, input.productIds);
@@ -170,6 +184,7 @@ export function createShows(deps: ShowsDeps): Shows {
         products,
         showcasedProductId: r.showcased_product_id,
         playbackUrl: r.status === "live" ? deps.playbackUrl(showId) : null,
+        replayUrl: r.status === "ended" && r.recording === "ready" ? deps.replayUrl(showId) : null,
       };
     },
 
@@ -237,6 +252,23 @@ export function createShows(deps: ShowsDeps): Shows {
       return r?.showcased_product_id ?? null;
     },
 
+    async timeline(showId) {
+      const show = await db.selectFrom("shows").select("id").where("id", "=", showId).executeTakeFirst();
+      if (!show) return null;
+      // Ids are made in creation order, so two showcases in the same millisecond keep theirs.
+      const rows = await db.selectFrom("show_showcases").select(["at", "product_id"]).where("show_id", "=", showId).orderBy("at").orderBy("id").execute();
+      return rows.map((r) => ({ at: Number(r.at), productId: r.product_id }));
+    },
+
+    async setRecording(showId, state) {
+      await db.updateTable("shows").set({ recording: state }).where("id", "=", showId).execute();
+    },
+
+    async unfinishedRecordings() {
+      const rows = await db.selectFrom("shows").select("id").where("status", "=", "ended").where("recording", "=", "recording").execute();
+      return rows.map((r) => r.id);
+    },
+
     async showForStreamKey(streamKey) {
       if (!streamKey || streamKey.length > 100) return null;
       const r = await db.selectFrom("shows").select(["id", "status"]).where("stream_key", "=", streamKey).executeTakeFirst();
@@ -280,11 +312,11 @@ export function createShows(deps: ShowsDeps): Shows {
       await db.updateTable("shows").set({ peak_viewers: viewers }).where("id", "=", showId).where("peak_viewers", "<", viewers).execute();
     },
 
-    async saleContext(showId, productId) {
-      const show = await db.selectFrom("shows").select(["status", "merchant_id"]).where("id", "=", showId).executeTakeFirst();
+    async saleContext(showId, productId, opts = {}) {
+      const show = await db.selectFrom("shows").select(["status", "merchant_id", "recording"]).where("id", "=", showId).executeTakeFirst();
       if (!show) return fail("not_found", "No such show.");
-      if (show.status === "ended") return fail("show_already_ended");
-      if (show.status !== "live") return fail("show_not_live");
+      if (show.status === "ended" && !(opts.inReplay && show.recording === "ready")) return fail("show_already_ended");
+      if (show.status === "scheduled") return fail("show_not_live");
       const inShow = await db.selectFrom("show_products").select("product_id").where("show_id", "=", showId).where("product_id", "=", productId).executeTakeFirst();
       if (!inShow) return fail("product_not_in_show");
       return { ok: true, merchantId: show.merchant_id };

@@ -41,6 +41,7 @@ export const errorCatalogue = {
   whip_offer_invalid: 400,
   whip_codec_unsupported: 422,
   method_not_allowed: 405,
+  range_not_satisfiable: 416,
 } as const;
 
 export type ErrorCode = keyof typeof errorCatalogue;

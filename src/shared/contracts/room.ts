@@ -95,8 +95,14 @@ export const ServerEvent = z.discriminatedUnion("type", [
   z.object({ type: z.literal("counters.updated"), counters: ShowCounters }),
   z.object({ type: z.literal("order.received"), order: HostOrder }),
   z.object({ type: z.literal("pong"), at: z.number().optional() }),
-  /** latest state of a flash sale: countdown instants, phase, stock left */
-  z.object({ type: z.literal("flash.state"), sale: FlashSale }),
+  /**
+   * Latest state of a flash sale: countdown instants, phase, stock left. `at`: the server instant (epoch
+   * ms, the stream's PROGRAM-DATE-TIME clock) of the sale's latest change a viewer sees happen on the
+   * host's camera: its launch, its opening, its last unit taken (sold out), its end. Stock refreshes
+   * repeat the `at` of the change they follow, so the latest value of a sale always carries the right
+   * one; a player applies an `at` it has not yet presented on the first frame stamped at or after it.
+   */
+  z.object({ type: z.literal("flash.state"), sale: FlashSale, at: z.number().int().optional() }),
   /** the answer to this connection's flash.buy, sent once the decision is durable */
   z.object({ type: z.literal("flash.result"), result: FlashAttemptResult }),
   /** `ref`: the clientMsgId or flash key of the message this answers, when it had one */

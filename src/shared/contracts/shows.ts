@@ -28,8 +28,20 @@ export const Show = ShowSummary.extend({
   showcasedProductId: Id.nullable(),
   /** HLS playlist URL while live, null otherwise */
   playbackUrl: z.string().nullable(),
+  /** VOD playlist URL of the recording once the show has ended and its replay is ready, null otherwise */
+  replayUrl: z.string().nullable(),
 });
 export type Show = z.infer<typeof Show>;
+
+/**
+ * One showcase of the show's timeline: from `at` (epoch ms, the server's clock, the same clock as the
+ * stream's EXT-X-PROGRAM-DATE-TIME) the product on screen is `productId` (null: none).
+ */
+export const ShowcaseEntry = z.object({ at: z.number().int(), productId: Id.nullable() });
+export type ShowcaseEntry = z.infer<typeof ShowcaseEntry>;
+/** The show's showcases in the order they happened (by `at`). */
+export const ShowTimeline = z.object({ items: z.array(ShowcaseEntry) });
+export type ShowTimeline = z.infer<typeof ShowTimeline>;
 
 export const ShowInput = z.object({
   title: z.string().trim().min(1).max(140),

@@ -7,3 +7,6 @@
  * a little (liveSyncOnStallIncrease); up to 1.5× speed catches up.
  */
 export const LIVE_HLS_CONFIG = { lowLatencyMode: true, maxLiveSyncPlaybackRate: 1.5, manifestLoadingMaxRetry: 6, backBufferLength: 30 } as const;
+
+/** The hls.js settings of a replay (a VOD playlist): plain HLS from the start, seeking anywhere. */
+export const REPLAY_HLS_CONFIG = { lowLatencyMode: false, startPosition: 0, manifestLoadingMaxRetry: 6, backBufferLength: 60 } as const;

@@ -1,7 +1,7 @@
 import type { JSX } from "preact";
 import { useEffect, useRef } from "preact/hooks";
 import type Hls from "hls.js";
-import { LIVE_HLS_CONFIG } from "./hls-config.ts";
+import { LIVE_HLS_CONFIG, REPLAY_HLS_CONFIG } from "./hls-config.ts";
 
 type VideoProps = Omit<JSX.VideoHTMLAttributes<HTMLVideoElement>, "src" | "ref" | "muted"> & {
   src: string | null;
@@ -14,6 +14,8 @@ type VideoProps = Omit<JSX.VideoHTMLAttributes<HTMLVideoElement>, "src" | "ref" 
    * Safari), else at each timeupdate.
    */
   onFrame?: (pdt: number | null) => void;
+  /** hls.js settings; default: the live, low-latency ones */
+  hlsConfig?: typeof LIVE_HLS_CONFIG | typeof REPLAY_HLS_CONFIG;
 };
 
 type FrameMeta = { mediaTime: number };
@@ -28,7 +30,7 @@ type FrameVideo = HTMLVideoElement & {
  * elsewhere (Safari on iPhone, which speaks LL-HLS natively). Always starts muted so that autoplay is allowed; recovers from network and
  * media errors instead of giving up, since a live playlist can briefly 404 while a stream starts.
  */
-export function HlsVideo({ src, muted, onPlaying, videoRef, onFrame, ...rest }: VideoProps) {
+export function HlsVideo({ src, muted, onPlaying, videoRef, onFrame, hlsConfig = LIVE_HLS_CONFIG, ...rest }: VideoProps) {
   const ref = useRef<HTMLVideoElement>(null);
   const hlsRef = useRef<Hls | null>(null);
   const onFrameRef = useRef(onFrame);
@@ -81,7 +83,7 @@ export function HlsVideo({ src, muted, onPlaying, videoRef, onFrame, ...rest }: 
           if (video.canPlayType("application/vnd.apple.mpegurl")) useNative();
           return;
         }
-        const h = new HlsCtor({ ...LIVE_HLS_CONFIG });
+        const h = new HlsCtor({ ...hlsConfig });
         hls = h;
         hlsRef.current = h;
         h.on(HlsCtor.Events.MANIFEST_PARSED, play);

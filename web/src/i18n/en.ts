@@ -105,6 +105,15 @@ export const en = {
     mutedUntil: (time: string) => `You are muted in this room until ${time}.`,
     mutedUntilDay: (dateTime: string) => `You are muted in this room until ${dateTime}.`,
   },
+  replay: {
+    badge: "Replay",
+    videoLabel: (title: string) => `Replay: ${title}`,
+    watch: "Watch the replay",
+    play: "Play",
+    pause: "Pause",
+    seek: "Position in the replay",
+    position: (at: string, total: string) => `${at} of ${total}`,
+  },
   sheet: {
     options: "Choose an option",
     left: (n: number) => `${num(n)} left`,
@@ -517,6 +526,7 @@ export const en = {
     whip_offer_invalid: "Your browser's video offer was not accepted. Try again.",
     whip_codec_unsupported: "Your browser cannot send H.264 video. Try Chrome, Edge, Safari or Firefox.",
     method_not_allowed: "That is not supported.",
+    range_not_satisfiable: "That part of the video does not exist.",
   } satisfies Record<ApiErrorCode, string>,
 };
 

@@ -102,6 +102,15 @@ export const it: Messages = {
     mutedUntil: (time: string) => `Non puoi scrivere in questa stanza fino alle ${time}.`,
     mutedUntilDay: (dateTime: string) => `Non puoi scrivere in questa stanza fino al ${dateTime}.`,
   },
+  replay: {
+    badge: "Replica",
+    videoLabel: (title: string) => `Replica: ${title}`,
+    watch: "Guarda la replica",
+    play: "Riproduci",
+    pause: "Pausa",
+    seek: "Posizione nella replica",
+    position: (at: string, total: string) => `${at} di ${total}`,
+  },
   sheet: {
     options: "Scegli un'opzione",
     left: (n: number) => `${num(n)} ${plural(n, "disponibile", "disponibili")}`,
@@ -514,5 +523,6 @@ export const it: Messages = {
     whip_offer_invalid: "L'offerta video del browser non è stata accettata. Riprova.",
     whip_codec_unsupported: "Il tuo browser non può inviare video H.264. Prova Chrome, Edge, Safari o Firefox.",
     method_not_allowed: "Operazione non supportata.",
+    range_not_satisfiable: "Quella parte del video non esiste.",
   },
 };

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { FlashSale } from "../../../src/shared/contracts/flash-sales.ts";
 import { formatCountdown, serverClock } from "../lib/server-clock.ts";
-import { discountPercent, flashPhase, flashRemaining, openHold, pickSale } from "./flash.ts";
+import { discountPercent, flashPhase, flashRemaining, nextFlashInstant, openHold, pickSale, saleClock, VIDEO_CLOCK_MAX_SKEW_MS } from "./flash.ts";
 
 const T0 = Date.parse("2026-05-01T18:00:00.000Z");
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -50,6 +50,45 @@ test("phase follows the server's instants, never behind what the server last sai
   assert.equal(flashPhase({ ...s, phase: "open" }, T0 + 9_990), "open");
   assert.equal(flashRemaining(s, "countdown", T0 + 3_000), 7_000);
   assert.equal(flashRemaining(s, "open", T0 + 10_000), 60_000);
+});
+
+test("on the video's clock, the server's phase does not pull the banner ahead unless the instants cannot explain it", () => {
+  const s = sale("a", 10_000);
+  // The server opened the sale; the frame on screen is 300 ms before the opening: still the countdown.
+  const opened = { ...s, phase: "open" as const, serverTime: iso(T0 + 10_050) };
+  assert.equal(flashPhase(opened, T0 + 9_700, "video"), "countdown");
+  assert.equal(flashPhase(opened, T0 + 10_000, "video"), "open");
+  assert.equal(flashRemaining(opened, "countdown", T0 + 9_700), 300);
+  // Ended by the server before its end time (not derivable from the instants): ended on any clock.
+  const endedEarly = { ...s, phase: "ended" as const, serverTime: iso(T0 + 30_000) };
+  assert.equal(flashPhase(endedEarly, T0 + 29_000, "video"), "ended");
+  // Ended on time, the video 1 s behind: open until the frame of the end.
+  const ended = { ...s, phase: "ended" as const, serverTime: iso(T0 + 70_100) };
+  assert.equal(flashPhase(ended, T0 + 69_100, "video"), "open");
+  assert.equal(flashPhase(ended, T0 + 69_100, "server"), "ended");
+  // pickSale judges on the same clock.
+  assert.equal(pickSale([opened, sale("b", -1_000)], T0 + 9_700, new Set(), new Set(), "video")?.id, "b");
+});
+
+test("a viewer uses the video's clock when it is close to the server's, else the server's", () => {
+  assert.deepEqual(saleClock(T0, T0 - 1_200), { now: T0 - 1_200, clock: "video" });
+  assert.deepEqual(saleClock(T0, null), { now: T0, clock: "server" });
+  assert.deepEqual(saleClock(T0, T0 - VIDEO_CLOCK_MAX_SKEW_MS - 1), { now: T0, clock: "server" });
+  assert.deepEqual(saleClock(T0, T0 + VIDEO_CLOCK_MAX_SKEW_MS + 1), { now: T0, clock: "server" });
+});
+
+test("the next instant a sale changes on screen: each whole second of the countdown, the opening, the seconds left, the end", () => {
+  const s = sale("a", 10_000, 60_000);
+  assert.equal(nextFlashInstant([s], T0), T0 + 1_000);
+  assert.equal(nextFlashInstant([s], T0 + 8_500), T0 + 9_000);
+  assert.equal(nextFlashInstant([s], T0 + 9_000), T0 + 10_000, "from 0:01 to open");
+  assert.equal(nextFlashInstant([s], T0 + 9_999.5), T0 + 10_000);
+  assert.equal(nextFlashInstant([s], T0 + 10_000), T0 + 11_000);
+  assert.equal(nextFlashInstant([s], T0 + 69_400), T0 + 70_000, "the end");
+  assert.equal(nextFlashInstant([s], T0 + 70_000), Infinity);
+  assert.equal(nextFlashInstant([s, sale("b", 10_300)], T0 + 8_500), T0 + 9_000);
+  assert.equal(nextFlashInstant([s, sale("b", 10_300)], T0 + 9_100), T0 + 9_300);
+  assert.equal(nextFlashInstant([], T0), Infinity);
 });
 
 test("the clock offset is the highest recent sample (a late message can only look older)", () => {

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useReducer, useRef } from "preact/hooks";
+import { useCallback, useEffect, useMemo, useReducer, useRef } from "preact/hooks";
 import type { Product } from "../../../src/shared/contracts/catalog.ts";
 import type { ChatMessage, HostOrder, OrderNote, ServerEvent } from "../../../src/shared/contracts/room.ts";
 import type { FlashAttemptResult, FlashSale } from "../../../src/shared/contracts/flash-sales.ts";
@@ -6,7 +6,9 @@ import type { Question, ShowCounters, ShowStatus } from "../../../src/shared/con
 import { roomUrl } from "../api/endpoints.ts";
 import { uuid } from "../lib/ids.ts";
 import { serverClock } from "../lib/server-clock.ts";
+import { nextFlashInstant } from "./flash.ts";
 import { LikeBatcher, RoomSocket, type ConnectionState } from "./socket.ts";
+import { arrive, due, FrameClock, type TimedEvent, type Waiting } from "./timed.ts";
 
 export interface ChatLine extends ChatMessage {
   /** set while our own message is on its way */
@@ -32,8 +34,13 @@ export interface RoomState {
   showcased: Product | null;
   /** the stream's frame instant (PROGRAM-DATE-TIME, ms) on which the shown card was applied, when known */
   showcasedAtFrame: number | null;
-  /** a showcase waiting for the video to reach the frame it happened on (`at`, server clock = stream PDT) */
-  pendingShowcase: { product: Product | null; at: number } | null;
+  /**
+   * Showcases and flash-sale changes waiting for the video to reach the frame they happened on (`at`,
+   * server clock = stream PDT), in arrival order. Only in a room that waits for frames (a viewer's).
+   */
+  waiting: readonly Waiting[];
+  /** the program date of the latest frame the room looked at (one that reached an instant that matters) */
+  frame: number | null;
   chat: ChatLine[];
   questions: Question[];
   counters: ShowCounters | null;
@@ -43,7 +50,7 @@ export interface RoomState {
   error: { key: number; code: string; message: string; retryAfterMs?: number; at: number } | null;
   /** incremented on every like from anyone, to animate hearts */
   likeBursts: number;
-  /** flash sales of this show by id, as last announced */
+  /** flash sales of this show by id, as last announced (for a viewer: as far as the video has shown them) */
   flashSales: Record<string, FlashSale>;
   /** answers to this connection's flash.buy attempts, by attempt key */
   flashResults: Record<string, FlashAttemptResult>;
@@ -56,16 +63,20 @@ export interface RoomState {
 const CHAT_KEEP = 100;
 const ORDERS_KEEP = 50;
 
-type Action =
-  | { kind: "events"; events: ServerEvent[] }
+export type Action =
+  /** `shown`: the program date up to which the video has presented frames (see `arrive`) */
+  | { kind: "events"; events: ServerEvent[]; shown: number }
   | { kind: "connection"; state: ConnectionState }
   | { kind: "chat.pending"; line: ChatLine }
   | { kind: "like.local"; count: number }
   | { kind: "note.dismiss"; key: number }
   | { kind: "error.dismiss" }
-  | { kind: "frame"; pdt: number | null };
+  /** a presented frame stamped `pdt` (null: the player has no clock) */
+  | { kind: "frame"; pdt: number | null }
+  /** the video will not reach them in time: show what waits now */
+  | { kind: "release" };
 
-const initial: RoomState = {
+export const initial: RoomState = {
   connection: "connecting",
   ready: false,
   status: null,
@@ -74,7 +85,8 @@ const initial: RoomState = {
   likes: 0,
   showcased: null,
   showcasedAtFrame: null,
-  pendingShowcase: null,
+  waiting: [],
+  frame: null,
   chat: [],
   questions: [],
   counters: null,
@@ -98,7 +110,20 @@ function upsertQuestion(list: Question[], q: Question): Question[] {
   return next;
 }
 
-function apply(s: RoomState, e: ServerEvent): RoomState {
+/** A timed event goes on screen; `frame`: the program date of the frame it is shown on, when it is one. */
+function show(s: RoomState, e: TimedEvent, frame: number | null): RoomState {
+  if (e.type === "flash.state") return { ...s, flashSales: { ...s.flashSales, [e.sale.id]: e.sale } };
+  // A refresh (no `at`) of the card keeps the frame the card appeared on.
+  return e.at === undefined ? { ...s, showcased: e.product } : { ...s, showcased: e.product, showcasedAtFrame: frame };
+}
+
+/** Shows the waiting events due on a presented frame stamped `pdt` (null: all of them, on no frame). */
+function release(s: RoomState, pdt: number | null): RoomState {
+  const r = due(s.waiting, pdt);
+  return r.due.reduce((next, w) => show(next, w.event, pdt), r.due.length ? { ...s, waiting: r.waiting } : s);
+}
+
+function apply(s: RoomState, e: ServerEvent, shown: number): RoomState {
   switch (e.type) {
     case "room.snapshot": {
       // The snapshot's chat is the truth: a message still "sending" when the connection dropped is
@@ -111,7 +136,8 @@ function apply(s: RoomState, e: ServerEvent): RoomState {
         viewers: e.viewers,
         likes: Math.max(e.likes, s.ready ? s.likes : 0),
         showcased: e.showcased,
-        pendingShowcase: null,
+        // The snapshot is the server's present: nothing from before it waits any more.
+        waiting: [],
         // Resumed: the frames we missed follow, so the chat we have stays.
         chat: e.resumed ? s.chat.filter((c) => !c.pending) : e.chat.slice(-CHAT_KEEP),
         questions: e.questions,
@@ -131,12 +157,13 @@ function apply(s: RoomState, e: ServerEvent): RoomState {
       return e.total > s.likes ? { ...s, likes: e.total, likeBursts: s.likeBursts + 1 } : s;
     case "viewers.updated":
       return { ...s, viewers: e.count };
-    case "product.showcased": {
-      // A fresh showcase waits for its frame (see applyShowcaseAt); a refresh (no `at`) of the card
-      // waiting or shown updates it in place.
-      if (e.at !== undefined) return { ...s, pendingShowcase: { product: e.product, at: e.at } };
-      if (s.pendingShowcase && s.pendingShowcase.product?.id === e.product?.id) return { ...s, pendingShowcase: { ...s.pendingShowcase, product: e.product } };
-      return { ...s, showcased: e.product };
+    case "product.showcased":
+    case "flash.state": {
+      // A showcase or a flash-sale change waits for its frame; a refresh (stock left) of one waiting
+      // updates it there, else what is on screen.
+      const r = arrive(s.waiting, e, shown);
+      const next = r.waiting === s.waiting ? s : { ...s, waiting: r.waiting };
+      return r.now ? show(next, r.now, null) : next;
     }
     case "order.note":
       return { ...s, notes: [...s.notes, { key: ++seq, note: e.note }].slice(-3) };
@@ -157,9 +184,8 @@ function apply(s: RoomState, e: ServerEvent): RoomState {
       return { ...s, chat: s.chat.filter((c) => c.id !== e.messageId) };
     case "chat.sampling":
       return { ...s, chatSampling: e.active ? { received: e.receivedPerSecond, shown: e.shownPerSecond } : null };
-    case "flash.state":
-      return { ...s, flashSales: { ...s.flashSales, [e.sale.id]: e.sale } };
     case "flash.result":
+      // The answer to this buyer's own attempt: at once, whatever frame the video is on.
       return { ...s, flashResults: { ...s.flashResults, [e.result.key]: e.result } };
     case "error":
       // A refused message (rate limit, validation) is not coming back: stop showing it as sending.
@@ -171,10 +197,11 @@ function apply(s: RoomState, e: ServerEvent): RoomState {
   }
 }
 
-function reducer(s: RoomState, a: Action): RoomState {
+/** The room's state machine (exported for tests). */
+export function reducer(s: RoomState, a: Action): RoomState {
   switch (a.kind) {
     case "events":
-      return a.events.reduce(apply, s);
+      return a.events.reduce((next, e) => apply(next, e, a.shown), s);
     case "connection":
       return { ...s, connection: a.state };
     case "chat.pending":
@@ -185,17 +212,19 @@ function reducer(s: RoomState, a: Action): RoomState {
       return { ...s, notes: s.notes.filter((n) => n.key !== a.key) };
     case "error.dismiss":
       return { ...s, error: null };
-    case "frame": {
-      // The player presents a frame stamped `pdt` (null: no clock, so do not wait for one).
-      const p = s.pendingShowcase;
-      if (!p || (a.pdt !== null && a.pdt < p.at)) return s;
-      return { ...s, showcased: p.product, showcasedAtFrame: a.pdt, pendingShowcase: null };
-    }
+    case "frame":
+      // The player presents a frame stamped `pdt` (null: no clock, so nothing waits for one).
+      return { ...release(s, a.pdt), frame: a.pdt };
+    case "release":
+      return release(s, null);
   }
 }
 
+/** The room as pages see it: its state, plus the latest showcase still waiting for its frame (the host's latest choice). */
+export type RoomView = RoomState & { pendingShowcase: { product: Product | null; at: number } | null };
+
 export interface Room {
-  state: RoomState;
+  state: RoomView;
   sendChat(text: string): boolean;
   ask(text: string, productId: string | null): boolean;
   like(): void;
@@ -203,16 +232,28 @@ export interface Room {
   dismissError(): void;
   /**
    * The video presents a frame stamped `pdt` (the stream's PROGRAM-DATE-TIME, ms), or null when the
-   * player has no such clock: a showcase waiting for its frame is applied once the video reaches it.
+   * player has no such clock: an event waiting for its frame is applied once the video reaches it.
+   * Cheap: called for every frame, it re-renders only on frames that reach an instant that matters.
    */
   frameShown(pdt: number | null): void;
+  /** Applies every waiting event now (the video did not reach them in time, or does not play). */
+  releaseWaiting(): void;
+  /** The player's frame clock: the program dates of the frame on screen and of the one before, and "video now" (null without a clock). */
+  frames: { readonly pdt: number | null; readonly previousPdt: number | null; now(): number | null };
   /** One flash-sale attempt on the open connection; false when the socket is not open. */
   flashBuy(saleId: string, key: string): boolean;
 }
 
-/** Joins a show's room for as long as the component is mounted. */
-export function useRoom(showId: string, options: { onEvents?: (events: ServerEvent[]) => void } = {}): Room {
+/**
+ * Joins a show's room for as long as the component is mounted. With `waitForFrames` (a viewer's
+ * player, which reports its frames through `frameShown`), showcases and flash-sale changes wait for
+ * the frame stamped at or after their instant; without (the studio), they apply on arrival.
+ */
+export function useRoom(showId: string, options: { onEvents?: (events: ServerEvent[]) => void; waitForFrames?: boolean } = {}): Room {
   const [state, dispatch] = useReducer(reducer, initial);
+  const clock = useMemo(() => new FrameClock(), []);
+  const waitForFrames = useRef(options.waitForFrames ?? false);
+  waitForFrames.current = options.waitForFrames ?? false;
   const socket = useRef<RoomSocket | null>(null);
   const likes = useRef<LikeBatcher | null>(null);
   const onEvents = useRef(options.onEvents);
@@ -227,7 +268,7 @@ export function useRoom(showId: string, options: { onEvents?: (events: ServerEve
           if (e.type === "flash.state") serverClock.observe(e.sale.serverTime, at);
           else if (e.type === "room.snapshot") for (const f of e.flashSales) serverClock.observe(f.serverTime, at);
         }
-        dispatch({ kind: "events", events });
+        dispatch({ kind: "events", events, shown: waitForFrames.current ? (clock.pdt ?? -Infinity) : Infinity });
         onEvents.current?.(events);
       },
       onState: (state) => dispatch({ kind: "connection", state }),
@@ -264,11 +305,21 @@ export function useRoom(showId: string, options: { onEvents?: (events: ServerEve
 
   const flashBuy = useCallback((saleId: string, key: string) => socket.current?.send({ type: "flash.buy", saleId, key }) ?? false, []);
 
-  // Called for every presented frame: dispatch only while a showcase waits for one.
-  const pending = state.pendingShowcase;
+  // The next instant at which something on screen changes: a waiting event's, or a flash sale's next
+  // second on the video's clock. Frames before it change nothing, so they cost no render.
+  clock.waiting = state.waiting.length > 0;
+  const frame = clock.pdt;
+  clock.wakeAt = Math.min(...state.waiting.map((w) => w.at), frame === null ? Infinity : nextFlashInstant(Object.values(state.flashSales), frame));
   const frameShown = useCallback((pdt: number | null) => {
-    if (pending && (pdt === null || pdt >= pending.at)) dispatch({ kind: "frame", pdt });
-  }, [pending]);
+    if (clock.present(pdt)) dispatch({ kind: "frame", pdt });
+  }, []);
+  const releaseWaiting = useCallback(() => dispatch({ kind: "release" }), []);
 
-  return { state, sendChat, ask, like, dismissNote, dismissError, frameShown, flashBuy };
+  const view = useMemo<RoomView>(() => {
+    let pendingShowcase: RoomView["pendingShowcase"] = null;
+    for (const w of state.waiting) if (w.event.type === "product.showcased") pendingShowcase = { product: w.event.product, at: w.at };
+    return { ...state, pendingShowcase };
+  }, [state]);
+
+  return { state: view, sendChat, ask, like, dismissNote, dismissError, frameShown, releaseWaiting, frames: clock, flashBuy };
 }

@@ -49,7 +49,8 @@ export type LlHlsProblemKind =
   | "part_before_init" // dropped
   | "part_after_end" // dropped
   | "bad_part" // non-positive or non-finite duration, or no data: dropped
-  | "init_changed"; // a second, different init segment: ignored (a new init needs a new stream)
+  | "init_changed" // a second, different init segment: ignored (a new init needs a new stream)
+  | "segment_listener_failed"; // a SegmentListener threw: the stream carries on
 
 export interface LlHlsProblem {
   kind: LlHlsProblemKind;
@@ -72,6 +73,15 @@ export interface LlHlsOptions {
   onProblem?: (p: LlHlsProblem) => void;
 }
 
+/** Where another rendition of the same content is (EXT-X-RENDITION-REPORT, §4.4.5.4). */
+export interface RenditionReport {
+  /** its media playlist, relative to this one */
+  uri: string;
+  /** its newest segment (the open one included) and that segment's last part; -1 before any */
+  lastMsn: number;
+  lastPart: number;
+}
+
 export interface PartInput {
   data: Buffer;
   /** seconds */
@@ -80,6 +90,28 @@ export interface PartInput {
   independent: boolean;
   /** epoch ms of the part's first frame (EXT-X-PROGRAM-DATE-TIME) */
   wallClock: number;
+}
+
+/** A complete segment, as `<token>-s<msn>.mp4` serves it, for whoever records the stream. */
+export interface CompletedSegment {
+  msn: number;
+  /** its parts concatenated */
+  data: Buffer;
+  /** seconds */
+  duration: number;
+  /** epoch ms of its first frame: its EXT-X-PROGRAM-DATE-TIME */
+  programDateTime: number;
+  /** the stream's init segment (EXT-X-MAP) */
+  init: Buffer;
+}
+
+/**
+ * Told of every segment once it is complete (in msn order), and of the end. Runs on the live path,
+ * inside addPart()/end(): it must return at once (queue the work) and not throw.
+ */
+export interface SegmentListener {
+  segment(s: CompletedSegment): void;
+  end(): void;
 }
 
 export interface PlaylistQuery {
@@ -212,6 +244,8 @@ export class LlHlsStream {
   private readonly cache = new Map<boolean, { version: number; body: string }>();
   private readonly waiters = new Map<string, Set<Waiter>>();
   private readonly resourceWaiters = new Set<ResourceWaiter>();
+  private readonly segmentListeners: SegmentListener[] = [];
+  private renditionReports: (() => RenditionReport[]) | null = null;
 
   constructor(opts: LlHlsOptions) {
     const { partTarget, segmentTarget, windowSegments } = opts;
@@ -240,6 +274,38 @@ export class LlHlsStream {
   /** URI of EXT-X-MAP */
   get initName(): string {
     return `${this.token}-init.mp4`;
+  }
+
+  /**
+   * The other renditions of the show, reported at the end of every playlist answer (they change
+   * on their own, so they are added to the cached rendering rather than kept in it).
+   */
+  setRenditionReports(reports: () => RenditionReport[]): void {
+    this.renditionReports = reports;
+  }
+
+  /** This stream's newest segment and part, as another rendition's EXT-X-RENDITION-REPORT gives them. */
+  position(): { lastMsn: number; lastPart: number } {
+    const e = this.edge();
+    return { lastMsn: e.msn, lastPart: e.part };
+  }
+
+  /**
+   * Peak and average bit rates (bits/s) over the complete segments still served, for the
+   * multivariant playlist's BANDWIDTH and AVERAGE-BANDWIDTH; null before the first segment completes.
+   */
+  bitrates(): { peak: number; average: number } | null {
+    const segs = this.segments.filter((s) => s.data && s.duration > 0);
+    if (!segs.length) return null;
+    let bytes = 0;
+    let seconds = 0;
+    let peak = 0;
+    for (const s of segs) {
+      bytes += s.data!.length;
+      seconds += s.duration;
+      peak = Math.max(peak, (s.data!.length * 8) / s.duration);
+    }
+    return { peak: Math.ceil(peak), average: Math.ceil((bytes * 8) / seconds) };
   }
 
   segmentName(msn: number): string {
@@ -320,6 +386,12 @@ export class LlHlsStream {
     if (this.open) this.complete(this.open);
     this.changed();
     for (const w of [...this.resourceWaiters]) this.finishResource(w, null);
+    for (const l of this.segmentListeners) this.tell(() => l.end());
+  }
+
+  /** `listener` hears of every segment completed from now on, and of end() (the recording of a show). */
+  onSegments(listener: SegmentListener): void {
+    this.segmentListeners.push(listener);
   }
 
   /**
@@ -404,11 +476,23 @@ export class LlHlsStream {
     }
     this.segments.push(seg);
     if (this.open === seg) this.open = null;
+    if (this.segmentListeners.length) {
+      const done: CompletedSegment = { msn: seg.msn, data: seg.data, duration: seg.duration, programDateTime: seg.wallClock, init: this.init! };
+      for (const l of this.segmentListeners) this.tell(() => l.segment(done));
+    }
     // RFC 8216 §6.2.2: a segment removed from the playlist stays available for its duration plus the
     // playlist's; keeping as many segments again as the playlist lists covers that.
     while (this.segments.length > 2 * this.windowSegments) {
       const old = this.segments.shift()!;
       for (const p of old.parts) this.parts.delete(p.seq);
+    }
+  }
+
+  private tell(call: () => void): void {
+    try {
+      call();
+    } catch (err) {
+      this.report({ kind: "segment_listener_failed", message: `a segment listener threw: ${err instanceof Error ? err.message : String(err)}` });
     }
   }
 
@@ -493,8 +577,15 @@ export class LlHlsStream {
   }
 
   private answer(skip: boolean): PlaylistReply {
-    if (this.hasMedia()) return { status: 200, body: this.render(skip) };
+    if (this.hasMedia()) return { status: 200, body: this.render(skip) + this.reportLines() };
     return { status: 503, reason: this.isEnded ? "the stream ended without media" : "no media yet" };
+  }
+
+  private reportLines(): string {
+    if (!this.renditionReports) return "";
+    return this.renditionReports()
+      .map((r) => `#EXT-X-RENDITION-REPORT:URI="${r.uri}"${r.lastMsn >= 0 ? `,LAST-MSN=${r.lastMsn},LAST-PART=${Math.max(0, r.lastPart)}` : ""}\n`)
+      .join("");
   }
 
   private render(skip: boolean): string {

@@ -15,10 +15,12 @@ import {
   loadMine,
   openHold,
   pickSale,
+  saleClock,
   saveMine,
   type FlashHold,
   type FlashMine,
   type FlashPhase,
+  type SaleClock,
 } from "../../room/flash.ts";
 import type { Room } from "../../room/use-room.ts";
 import { Link } from "../../router.tsx";
@@ -33,7 +35,17 @@ const ENDED_VISIBLE_MS = 20_000;
 
 export interface FlashController {
   sale: FlashSale;
+  /** the sale's phase at `saleNow` */
   phase: FlashPhase;
+  /** the sale's clock: the video's (the frame on screen, see `saleClock`) or the server's */
+  saleNow: number;
+  clock: SaleClock;
+  /**
+   * On the video's clock: the program date of the frame on which the banner took its current phase,
+   * and of the frame presented before that one.
+   */
+  phaseFrame: { pdt: number; previous: number | null } | null;
+  /** the server's time: holds (this buyer's own units) run on it, whatever the video shows */
   now: number;
   mine: FlashMine;
   hold: FlashHold | null;
@@ -55,10 +67,14 @@ export interface FlashController {
 }
 
 /**
- * Everything about the flash sale shown in the player: which one, its phase on the server's
- * clock, and this buyer's attempts. A tap sends `flash.buy` on the room socket with a fresh key;
- * the same key is sent again only when no answer came back (socket dropped and reconnected,
- * no answer in time: then over HTTP), so a retry can never win a second unit by accident.
+ * Everything about the flash sale shown in the player: which one, its phase, and this buyer's
+ * attempts. The phase and the countdown run on the video's clock when the player has one (so "buy"
+ * appears on the frame the sale opened on, as the host's camera saw it), else on the server's; the
+ * buyer's own holds always run on the server's.
+ *
+ * A tap sends `flash.buy` on the room socket with a fresh key; the same key is sent again only when
+ * no answer came back (socket dropped and reconnected, no answer in time: then over HTTP), so a
+ * retry can never win a second unit by accident.
  */
 export function useFlashSale(room: Room, user: User | null | undefined, showEnded: boolean): FlashController | null {
   const { m, errorText } = useI18n();
@@ -67,8 +83,9 @@ export function useFlashSale(room: Room, user: User | null | undefined, showEnde
   const [hidden, setHidden] = useState<Set<string>>(() => new Set());
   const [pinned, setPinned] = useState<string | null>(null);
   const now = useServerNow(sales.some((s) => !hidden.has(s.id)), 250);
+  const { now: saleNow, clock } = saleClock(now, room.frames.now());
   const candidates = showEnded ? sales.filter((s) => s.id === pinned) : sales;
-  const sale = pickSale(candidates, now, hidden, pinned ? new Set([pinned]) : undefined);
+  const sale = pickSale(candidates, saleNow, hidden, pinned ? new Set([pinned]) : undefined, clock);
   const saleId = sale?.id ?? null;
   const userId = user?.id ?? null;
 
@@ -199,8 +216,13 @@ export function useFlashSale(room: Room, user: User | null | undefined, showEnde
   }, [!!hold, sheetOpen]);
 
   // Ended sales leave the screen after a while.
-  const phase: FlashPhase = sale ? flashPhase(sale, now) : "ended";
-  const endedFor = sale && phase === "ended" ? now - Date.parse(sale.endsAt) : 0;
+  const phase: FlashPhase = sale ? flashPhase(sale, saleNow, clock) : "ended";
+  // Read when the phase changes: on the video's clock that is the render for the frame that changed it.
+  const phaseFrame = useMemo(() => {
+    const pdt = clock === "video" ? room.frames.pdt : null;
+    return pdt === null ? null : { pdt, previous: room.frames.previousPdt };
+  }, [sale?.id, phase, clock]);
+  const endedFor = sale && phase === "ended" ? saleNow - Date.parse(sale.endsAt) : 0;
   useEffect(() => {
     if (sale && phase === "ended" && !hold && !sheetOpen && endedFor > ENDED_VISIBLE_MS) setHidden((h) => new Set(h).add(sale.id));
   }, [sale?.id, phase, endedFor > ENDED_VISIBLE_MS, !!hold, sheetOpen]);
@@ -212,6 +234,9 @@ export function useFlashSale(room: Room, user: User | null | undefined, showEnde
   return {
     sale,
     phase,
+    saleNow,
+    clock,
+    phaseFrame,
     now,
     mine,
     hold,
@@ -255,7 +280,7 @@ function Prices({ sale }: { sale: FlashSale }) {
 export function FlashBanner({ c, showId }: { c: FlashController; showId: string }) {
   const { m, fmt } = useI18n();
   const { sale, phase, now, mine, hold } = c;
-  const remaining = flashRemaining(sale, phase, now);
+  const remaining = flashRemaining(sale, phase, c.saleNow);
   const left = Math.max(0, sale.available);
   const soldOut = phase !== "countdown" && left === 0;
   const timerText = phase === "countdown" ? m.flash.startsIn(formatCountdown(remaining)) : phase === "open" ? m.flash.endsIn(formatCountdown(remaining)) : m.flash.ended;
@@ -308,7 +333,15 @@ export function FlashBanner({ c, showId }: { c: FlashController; showId: string 
 
   const pctLeft = sale.quantity > 0 ? (left / sale.quantity) * 100 : 0;
   return (
-    <section class="flash-banner" data-testid="flash-banner" data-phase={phase} aria-label={m.flash.kicker}>
+    <section
+      class="flash-banner"
+      data-testid="flash-banner"
+      data-phase={phase}
+      data-clock={c.clock}
+      data-frame-pdt={c.phaseFrame?.pdt}
+      data-previous-frame-pdt={c.phaseFrame?.previous ?? undefined}
+      aria-label={m.flash.kicker}
+    >
       <div class="flash-top">
         <span class="flash-kicker">
           <span aria-hidden="true">⚡</span> {m.flash.kicker}

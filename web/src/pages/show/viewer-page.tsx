@@ -15,10 +15,11 @@ import { BuySheet } from "./buy-sheet.tsx";
 import { BusyChatNote, ChatOverlay, Composer, useChatRestriction } from "./chat.tsx";
 import { FlashBanner, FlashCheckoutSheet, useFlashSale } from "./flash-sale.tsx";
 import { LikeButton } from "./likes.tsx";
-
-/** How long a showcase may wait for its frame before it is shown anyway (the stream plays ~1 s behind). */
-const SHOWCASE_WAIT_MS = 4000;
 import { ProductCard } from "./product-card.tsx";
+import { ReplayPlayer, useReplayArrival } from "./replay-player.tsx";
+
+/** How long a showcase or flash-sale change may wait for its frame before it is shown anyway (the stream plays ~1 s behind). */
+const FRAME_WAIT_MS = 4000;
 
 const NOTE_MS = 4000;
 const ERROR_MS = 4000;
@@ -50,22 +51,23 @@ export function ViewerPage({ showId }: { showId: string }) {
   }, [showId]);
   useEffect(() => void load(), [load]);
 
-  const room = useRoom(showId);
+  const room = useRoom(showId, { waitForFrames: true });
   useTitle(show?.title);
   const { state } = room;
   const status = state.status ?? show?.status ?? null;
   const flash = useFlashSale(room, user, status === "ended");
   const restriction = useChatRestriction(state, !!state.you?.isHost);
 
-  // A showcase waits for the video to reach the frame it happened on (room.frameShown). Without a
-  // playing video, or a clock the player can read, it is shown after a few seconds all the same.
-  const pendingAt = state.pendingShowcase?.at;
+  // A showcase or a flash-sale change waits for the video to reach the frame it happened on
+  // (room.frameShown). Without a playing video, or a clock the player can read, it is shown after a few
+  // seconds all the same.
+  const waitingAt = state.waiting[0]?.at;
   const playingVideo = status === "live" && !!show?.playbackUrl;
   useEffect(() => {
-    if (pendingAt === undefined) return;
-    const t = setTimeout(() => room.frameShown(null), playingVideo ? SHOWCASE_WAIT_MS : 0);
+    if (waitingAt === undefined) return;
+    const t = setTimeout(room.releaseWaiting, playingVideo ? FRAME_WAIT_MS : 0);
     return () => clearTimeout(t);
-  }, [pendingAt, playingVideo, room.frameShown]);
+  }, [waitingAt, playingVideo, room.releaseWaiting]);
 
   // Going live: the playlist URL arrives with the show, which may need a moment to be published.
   useEffect(() => {
@@ -82,6 +84,7 @@ export function ViewerPage({ showId }: { showId: string }) {
       clearTimeout(timer);
     };
   }, [status, show?.playbackUrl]);
+  const replay = useReplayArrival(status, show, load);
 
   useEffect(() => {
     if (status === "ended") setPlaying(false);
@@ -136,6 +139,8 @@ export function ViewerPage({ showId }: { showId: string }) {
       </div>
     );
   }
+
+  if (status === "ended" && show.replayUrl) return <ReplayPlayer show={show} reload={load} autoStart={!replay.endedHere} />;
 
   const canChat = !!user && (state.you?.canChat ?? true);
   const connected = state.connection === "open";
