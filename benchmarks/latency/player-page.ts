@@ -1,5 +1,6 @@
 import { BITS_PER_ROW, BLOCK, CHECK_BITS, CHECK_MODULUS, TIME_BITS } from "./clock-source.ts";
 import { frameReached } from "../../web/src/room/frame-sync.ts";
+import { LATENCY_TRIM_INTERVAL_MS, latencyTrim } from "../../web/src/components/latency-trim.ts";
 
 /**
  * The measuring player: a page that plays `src` with hls.js (config `cfg`, or the browser's own HLS
@@ -8,7 +9,10 @@ import { frameReached } from "../../web/src/room/frame-sync.ts";
  *   samples       glass-to-glass latency of each presented frame, ms (shown instant − painted instant;
  *                 one machine, one clock)
  *   firstFrameMs  from the page's first script to the first presented frame (opening a show)
- *   stalls        `waiting` events after playback started, and their total duration
+ *   stalls        `waiting` events after playback started, and their total duration; a `waiting` while
+ *                 the player seeks (hls.js's own start-up seek, or a latency trim) is counted apart:
+ *   trims         playhead moves by the latency trim (web/src/components/latency-trim.ts), and
+ *   seekWaits     `waiting` events during a seek, and their total duration (seekWaitMs)
  *   decodeFails   frames whose barcode did not pass its check (should stay ~0)
  * With `room` (a show's room WebSocket URL), the page is also a viewer of the room and applies each
  * `product.showcased` with `at` as the web app does (web/src/room/use-room.ts): one waiting showcase
@@ -32,8 +36,9 @@ const q = new URLSearchParams(location.search);
 const src = q.get("src");
 const cfg = JSON.parse(q.get("cfg") || "{}");
 const room = q.get("room");
-const r = (window.__r = { samples: [], firstFrameMs: null, stalls: 0, stallMs: 0, decodeFails: 0, errors: [], t0: performance.now(), cards: [], showcases: 0, superseded: 0 });
+const r = (window.__r = { samples: [], firstFrameMs: null, stalls: 0, stallMs: 0, trims: 0, seekWaits: 0, seekWaitMs: 0, decodeFails: 0, errors: [], t0: performance.now(), cards: [], showcases: 0, superseded: 0 });
 const frameReached = ${frameReached.toString()};
+const latencyTrim = ${latencyTrim.toString()};
 let h = null, pending = null, firstPdt = null, lastPdt = null;
 // The presented frame's program date, as web/src/components/hls-video.tsx computes it.
 function pdtOf(mediaTime) {
@@ -59,9 +64,19 @@ if (room) {
 }
 const v = document.getElementById("v");
 const ctx = document.getElementById("c").getContext("2d", { willReadFrequently: true });
-let playing = false, waitingSince = null;
-v.addEventListener("waiting", () => { if (playing && waitingSince === null) { waitingSince = performance.now(); r.stalls++; } });
-v.addEventListener("playing", () => { playing = true; if (waitingSince !== null) { r.stallMs += performance.now() - waitingSince; waitingSince = null; } });
+let playing = false, waitingSince = null, waitingForSeek = false;
+v.addEventListener("waiting", () => {
+  if (!playing || waitingSince !== null) return;
+  waitingSince = performance.now();
+  waitingForSeek = v.seeking;
+  if (waitingForSeek) r.seekWaits++; else r.stalls++;
+});
+v.addEventListener("playing", () => {
+  playing = true;
+  if (waitingSince === null) return;
+  if (waitingForSeek) r.seekWaitMs += performance.now() - waitingSince; else r.stallMs += performance.now() - waitingSince;
+  waitingSince = null;
+});
 function read() {
   ctx.drawImage(v, 0, 0, 320, ${3 * BLOCK}, 0, 0, 320, ${3 * BLOCK});
   const d = ctx.getImageData(0, 0, 320, ${3 * BLOCK}).data;
@@ -97,6 +112,13 @@ else {
   h.on(Hls.Events.ERROR, (_e, d) => { if (d.fatal) r.errors.push(d.details); });
   h.loadSource(src);
   h.attachMedia(v);
+  // As web/src/components/hls-video.tsx does for live streams in low-latency mode.
+  if (cfg.lowLatencyMode) setInterval(() => {
+    if (v.paused || v.seeking || !(h.latestLevelDetails && h.latestLevelDetails.live)) return;
+    const b = v.buffered;
+    const jump = latencyTrim(h.latency, h.targetLatency, v.currentTime, b.length ? b.end(b.length - 1) : null);
+    if (jump > 0) { v.currentTime += jump; r.trims++; }
+  }, ${LATENCY_TRIM_INTERVAL_MS});
 }
 v.play().catch(() => {});
 </script>`;

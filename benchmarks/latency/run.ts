@@ -17,7 +17,9 @@
  * Each scenario is joined LATENCY_JOINS times (default 3), at different points of a second (so of a
  * segment), and watched for LATENCY_SECONDS (default 30; the issue's stall count wants 120).
  * Reported per scenario: latency p50/p95 over all presented frames after the first 5 s of each join,
- * time to first frame (median and worst join), stalls and their total time, unreadable frames.
+ * time to first frame (median and worst join), stalls and their total time (a `waiting` while the
+ * player is not seeking), latency trims (the web app's playhead move, latency-trim.ts; Vetrina only)
+ * with the waits during seeks counted apart, unreadable frames.
  *
  * Card-to-frame sync (Vetrina scenarios): during each join the bench, as the host, showcases a product
  * through the API (POST /api/v1/shows/:id/showcase, the host's session) every 2–3 s, alternating two of
@@ -213,6 +215,9 @@ interface JoinResult {
   firstFrameMs: number | null;
   stalls: number;
   stallMs: number;
+  trims: number;
+  seekWaits: number;
+  seekWaitMs: number;
   decodeFails: number;
   errors: string[];
   cards: Card[];
@@ -275,7 +280,7 @@ for (const scenario of SCENARIOS) {
     const fps = 30;
     joins.push({ ...r, samples: r.samples.slice(WARMUP_S * fps) });
     const sorted = [...r.samples].sort((a, b) => a - b);
-    console.log(`${scenario} join ${j + 1}: p50 ${fmt(percentile(sorted, 0.5))} ms, first frame ${fmt(r.firstFrameMs)} ms, ${r.stalls} stalls, ${r.decodeFails} unreadable, errors ${r.errors.join(",") || "none"}`);
+    console.log(`${scenario} join ${j + 1}: p50 ${fmt(percentile(sorted, 0.5))} ms, first frame ${fmt(r.firstFrameMs)} ms, ${r.stalls} stalls, ${r.trims} latency trims (${r.seekWaits} waits while seeking, ${fmt(r.seekWaitMs)} ms), ${r.decodeFails} unreadable, errors ${r.errors.join(",") || "none"}`);
     if (room) {
       const st = syncStats(r.cards);
       const measured = measuredCards(r.cards);
@@ -298,8 +303,8 @@ function fmt(x: number | null | undefined, digits = 0) {
   return x === null || x === undefined || !Number.isFinite(x) ? "–" : x.toFixed(digits);
 }
 const lines = [
-  "| scenario | packaging / player | joins | frames measured | p50 ms | p95 ms | first frame ms (median / worst) | stalls (total s) | unreadable frames | player errors | showcases measured | card sync signed median ms | card sync abs. error p50 / p95 / max ms |",
-  "| --- | --- | ---: | ---: | ---: | ---: | --- | --- | ---: | --- | ---: | ---: | --- |",
+  "| scenario | packaging / player | joins | frames measured | p50 ms | p95 ms | first frame ms (median / worst) | stalls (total s) | latency trims (waits while seeking, total ms) | unreadable frames | player errors | showcases measured | card sync signed median ms | card sync abs. error p50 / p95 / max ms |",
+  "| --- | --- | ---: | ---: | ---: | ---: | --- | --- | --- | ---: | --- | ---: | ---: | --- |",
 ];
 const describe: Record<Scenario, string> = {
   ordinary: "ffmpeg HLS, 2 s segments; hls.js defaults",
@@ -315,14 +320,14 @@ for (const { scenario, joins } of rows) {
   const stallS = joins.reduce((s, j) => s + j.stallMs, 0) / 1000;
   const sync = scenario.startsWith("vetrina") ? syncStats(joins.flatMap((j) => j.cards)) : null;
   lines.push(
-    `| ${scenario} | ${describe[scenario]} | ${joins.length} | ${all.length} | ${fmt(percentile(all, 0.5))} | ${fmt(percentile(all, 0.95))} | ${fmt(percentile(firsts, 0.5))} / ${fmt(firsts.at(-1))} | ${stalls} (${stallS.toFixed(1)}) | ${joins.reduce((s, j) => s + j.decodeFails, 0)} | ${[...new Set(joins.flatMap((j) => j.errors))].join(", ") || "none"} | ${sync ? sync.n : "–"} | ${sync ? fmt(sync.signedMedian) : "–"} | ${sync ? `${fmt(sync.absP50)} / ${fmt(sync.absP95)} / ${fmt(sync.absMax)}` : "–"} |`,
+    `| ${scenario} | ${describe[scenario]} | ${joins.length} | ${all.length} | ${fmt(percentile(all, 0.5))} | ${fmt(percentile(all, 0.95))} | ${fmt(percentile(firsts, 0.5))} / ${fmt(firsts.at(-1))} | ${stalls} (${stallS.toFixed(1)}) | ${joins.reduce((s, j) => s + j.trims, 0)} (${joins.reduce((s, j) => s + j.seekWaits, 0)}, ${fmt(joins.reduce((s, j) => s + j.seekWaitMs, 0))}) | ${joins.reduce((s, j) => s + j.decodeFails, 0)} | ${[...new Set(joins.flatMap((j) => j.errors))].join(", ") || "none"} | ${sync ? sync.n : "–"} | ${sync ? fmt(sync.signedMedian) : "–"} | ${sync ? `${fmt(sync.absP50)} / ${fmt(sync.absP95)} / ${fmt(sync.absMax)}` : "–"} |`,
   );
 }
 const table = lines.join("\n");
 console.log(`\n${table}\n`);
 appendResults(
   "Glass-to-glass latency: Vetrina vs ordinary HLS (`npm run bench:latency`)",
-  `One camera (a 320×180, 30 fps frame with its painting instant as a barcode, x264 ultrafast/zerolatency, keyframe every second, AAC) encoded once and, through ffmpeg's tee muxer, published to Vetrina over RTMP and packaged as ordinary HLS (ffmpeg's hls muxer, MPEG-TS) for the baselines. Headless Chromium plays each stream with hls.js ${JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, "../../node_modules/hls.js/package.json"), "utf8")).version} and reads the barcode of every frame it presents (requestVideoFrameCallback's display instant minus the painting instant; one machine, one clock). ${JOINS} joins per scenario at different points of a second, ${SECONDS} s each; latency counted after the first ${WARMUP_S} s of each join. "First frame": from the page's first script to the first presented frame. The proxy holds every response 50 ± 25 ms (uniform), and what the server sends on a WebSocket through it. Card-to-frame sync (Vetrina scenarios): during each join the host showcases a product through the API every 2–3 s (alternating two); the page, a viewer of the show's room (WebSocket, through the proxy in vetrina+proxy), shows each card as the web app does, on the first presented frame whose program date (hls.js playingDate, requestVideoFrameCallback's mediaTime) is at or after the showcase's server instant \`at\` (web/src/room/frame-sync.ts). Error of one card for one viewer = capture instant of that frame (its barcode) − \`at\`, the instant of the frame the host presented it on (same machine, same clock; negative = early; a perfectly stamped stream gives 0 to +33 ms at 30 fps). Showcases whose \`at\` is not after the first frame the page presented are not counted. "abs. error": |error|.\n\n${table}`,
+  `One camera (a 320×180, 30 fps frame with its painting instant as a barcode, x264 ultrafast/zerolatency, keyframe every second, AAC) encoded once and, through ffmpeg's tee muxer, published to Vetrina over RTMP and packaged as ordinary HLS (ffmpeg's hls muxer, MPEG-TS) for the baselines. Headless Chromium plays each stream with hls.js ${JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, "../../node_modules/hls.js/package.json"), "utf8")).version} and reads the barcode of every frame it presents (requestVideoFrameCallback's display instant minus the painting instant; one machine, one clock). ${JOINS} joins per scenario at different points of a second, ${SECONDS} s each; latency counted after the first ${WARMUP_S} s of each join. "First frame": from the page's first script to the first presented frame. The proxy holds every response 50 ± 25 ms (uniform), and what the server sends on a WebSocket through it. A stall is a "waiting" event while the player is not seeking; waits during a seek (hls.js's own start-up seek, or the web app's latency trim, which moves the playhead forward inside the buffer when hls.js settles more than 0.15 s behind its target: web/src/components/latency-trim.ts) are in the trims column. Card-to-frame sync (Vetrina scenarios): during each join the host showcases a product through the API every 2–3 s (alternating two); the page, a viewer of the show's room (WebSocket, through the proxy in vetrina+proxy), shows each card as the web app does, on the first presented frame whose program date (hls.js playingDate, requestVideoFrameCallback's mediaTime) is at or after the showcase's server instant \`at\` (web/src/room/frame-sync.ts). Error of one card for one viewer = capture instant of that frame (its barcode) − \`at\`, the instant of the frame the host presented it on (same machine, same clock; negative = early; a perfectly stamped stream gives 0 to +33 ms at 30 fps). Showcases whose \`at\` is not after the first frame the page presented are not counted. "abs. error": |error|.\n\n${table}`,
   machineDescription(),
 );
 

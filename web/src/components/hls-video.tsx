@@ -2,6 +2,7 @@ import type { JSX } from "preact";
 import { useEffect, useRef } from "preact/hooks";
 import type Hls from "hls.js";
 import { LIVE_HLS_CONFIG, REPLAY_HLS_CONFIG } from "./hls-config.ts";
+import { LATENCY_TRIM_INTERVAL_MS, latencyTrim } from "./latency-trim.ts";
 
 type VideoProps = Omit<JSX.VideoHTMLAttributes<HTMLVideoElement>, "src" | "ref" | "muted"> & {
   src: string | null;
@@ -67,6 +68,7 @@ export function HlsVideo({ src, muted, onPlaying, videoRef, onFrame, hlsConfig =
     let hls: Hls | null = null;
     let cancelled = false;
     let retry: ReturnType<typeof setTimeout> | null = null;
+    let trim: ReturnType<typeof setInterval> | null = null;
     const play = () => void video.play().catch(() => undefined);
 
     const useNative = () => {
@@ -102,6 +104,15 @@ export function HlsVideo({ src, muted, onPlaying, videoRef, onFrame, hlsConfig =
         });
         h.loadSource(src);
         h.attachMedia(video);
+        // Live streams: keep the playhead at hls.js's target distance (see latency-trim.ts).
+        if (hlsConfig.lowLatencyMode) {
+          trim = setInterval(() => {
+            if (video.paused || video.seeking || !h.latestLevelDetails?.live) return;
+            const b = video.buffered;
+            const jump = latencyTrim(h.latency, h.targetLatency, video.currentTime, b.length ? b.end(b.length - 1) : null);
+            if (jump > 0) video.currentTime += jump;
+          }, LATENCY_TRIM_INTERVAL_MS);
+        }
       })
       .catch(() => {
         if (!cancelled && video.canPlayType("application/vnd.apple.mpegurl")) useNative();
@@ -110,6 +121,7 @@ export function HlsVideo({ src, muted, onPlaying, videoRef, onFrame, hlsConfig =
     return () => {
       cancelled = true;
       if (retry) clearTimeout(retry);
+      if (trim) clearInterval(trim);
       hls?.destroy();
       hlsRef.current = null;
       video.removeAttribute("src");
