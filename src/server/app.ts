@@ -38,6 +38,14 @@ import { createFlashSales, type FlashSales } from "./flash-sales/service.ts";
 import { flashSalesRoutes } from "./flash-sales/routes.ts";
 import { createModeration, type Moderation } from "./moderation/service.ts";
 import { moderationRoutes } from "./moderation/routes.ts";
+import { createAnalytics, type Analytics } from "./analytics/service.ts";
+import { analyticsRoutes } from "./analytics/routes.ts";
+import { createCreators, type Creators } from "./creators/service.ts";
+import { creatorsRoutes } from "./creators/routes.ts";
+import { createCampaigns, type Campaigns } from "./campaigns/service.ts";
+import { campaignsRoutes } from "./campaigns/routes.ts";
+import { createCommissions, type Commissions } from "./commissions/service.ts";
+import { commissionsRoutes } from "./commissions/routes.ts";
 import { seedDemoData, type DemoAccount } from "./demo/seed.ts";
 
 export interface AppDeps {
@@ -45,6 +53,8 @@ export interface AppDeps {
   payments?: (db: DbHandle["db"]) => PaymentProvider;
   /** the clock of time-driven rules (flash-sale countdowns and holds, timed mutes and bans); tests move it */
   clock?: () => number;
+  /** analytics timing: counters flushed to the rollup tables every `flushMs`, live dashboards pushed every `pushMs` */
+  analytics?: { flushMs?: number; pushMs?: number };
 }
 
 export interface App {
@@ -63,6 +73,10 @@ export interface App {
   checkout: Checkout;
   flashSales: FlashSales;
   moderation: Moderation;
+  analytics: Analytics;
+  creators: Creators;
+  campaigns: Campaigns;
+  commissions: Commissions;
   ingest: Ingest;
   /** where recordings and replays are stored (`<DATA_DIR>/media/`) */
   mediaStorage: MediaStorage;
@@ -92,6 +106,8 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
   // Late-bound: the room hub and the ingest are built after the shows domain that they serve.
   let realtime!: Realtime;
   let ingest!: Ingest;
+  // Late-bound too: campaigns (which guard what a creator's campaign show may showcase) schedule shows.
+  let campaigns!: Campaigns;
   const shows = createShows({
     db: db.db,
     bus,
@@ -101,6 +117,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
     replayUrl,
     rtmpUrl: config.rtmp.publicUrl,
     whipUrl: `${config.publicUrl}${WHIP_PATH}`,
+    campaignShowcase: (campaignId, hostUserId, productId) => campaigns.showcaseAllowed(campaignId, hostUserId, productId),
   });
   const orders = createOrders({ db: db.db, bus, catalog, payments, log });
   // Ordinary purchases go on in a show's replay; flash sales (which ask `shows` directly) are live only.
@@ -124,6 +141,20 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
     },
   });
   const moderation = createModeration({ db: db.db, bus, shows, accounts, clock: deps.clock });
+  const creators = createCreators({ db: db.db, shows });
+  campaigns = createCampaigns({ db: db.db, catalog, creators, shows, clock: deps.clock });
+  const commissions = createCommissions({
+    db: db.db,
+    bus,
+    orders,
+    shows,
+    campaigns,
+    creators,
+    holdMs: config.commissions.holdDays * 86_400_000,
+    clock: deps.clock,
+    log: log.child({ domain: "commissions" }),
+  });
+  const analytics = createAnalytics({ db: db.db, dialect: db.dialect, bus, shows, catalog, orders, log: log.child({ domain: "analytics" }), ...deps.analytics });
   const room = createRoomService({
     db: db.db,
     bus,
@@ -148,6 +179,8 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
     userForSession: (token) => accounts.userForSession(token),
     onConnectionsChanged: (n) => metrics.roomConnections.set(n),
     onChat: () => metrics.chatMessages.inc(),
+    onPresence: (showId, userId, viewers, joined) => analytics.roomPresence(showId, userId, viewers, joined),
+    onLikes: (showId, count) => analytics.roomLikes(showId, count),
     log,
   });
   // Every live show is recorded as it goes (the segments viewers get, no re-encoding) and becomes a replay.
@@ -194,7 +227,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
   }
   await flashSales.start();
 
-  const demoAccounts = config.demoData ? await seedDemoData({ db: db.db, accounts, catalog, shows, log, uploadsDir: config.uploadsDir }) : [];
+  const demoAccounts = config.demoData ? await seedDemoData({ db: db.db, accounts, catalog, shows, creators, campaigns, log, uploadsDir: config.uploadsDir }) : [];
 
   const hasWeb = fs.existsSync(path.join(config.webDir, "index.html"));
   const http = createHttp(log, { bodyLimit: 256 * 1024, spaFallback: hasWeb });
@@ -227,6 +260,10 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
   checkoutRoutes(http, { checkout, orders, bus });
   flashSalesRoutes(http, { flashSales });
   moderationRoutes(http, { moderation });
+  analyticsRoutes(http, { analytics });
+  creatorsRoutes(http, { creators });
+  campaignsRoutes(http, { campaigns, shows });
+  commissionsRoutes(http, { commissions });
   mediaRoutes(http, { variants: (showId) => ingest.variants(showId), replays: mediaStorage, whip: { publishWhip: (k, o) => ingest.publishWhip(k, o), endWhip: (id, k) => ingest.endWhip(id, k) } });
 
   http.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => http.swagger());
@@ -266,6 +303,10 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
     checkout,
     flashSales,
     moderation,
+    analytics,
+    creators,
+    campaigns,
+    commissions,
     ingest,
     mediaStorage,
     recorder,
@@ -283,9 +324,15 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
       await recorder.close();
       await flashSales.close();
       await realtime.close();
+      // Live analytics streams end before the HTTP server closes (it waits for open responses).
+      await analytics.close();
       if (listening || http.server.listening) await http.close();
       else await http.close().catch(() => {});
       await realtime.stop();
+      // Let ledger writes started by the last events finish before the database goes.
+      await commissions.close();
+      // Last: every room, request and event handler is done; what they counted is flushed.
+      await analytics.stop();
       await bus.close();
       await db.close();
     },

@@ -47,6 +47,8 @@ const EnvSchema = z.object({
   ROOM_CHAT_DELIVERIES_PER_SECOND: z.coerce.number().int().min(10_000).max(1_000_000_000).default(2_500_000),
   ROOM_KEEPALIVE_SECONDS: z.coerce.number().min(1).max(3600).default(30),
   SESSION_TTL_HOURS: z.coerce.number().int().min(1).default(24 * 30),
+  /** days a commission stays pending (returns and refunds may still reverse it) before it is available */
+  COMMISSION_HOLD_DAYS: z.coerce.number().int().min(0).max(365).default(14),
 });
 
 export interface AppConfig {
@@ -61,6 +63,7 @@ export interface AppConfig {
   /** WHIP ICE settings; undefined fields take the ingest's defaults */
   whip: { interfaceAddresses?: string[]; announcedAddresses?: string[]; portRange?: [number, number]; iceServers?: string[] };
   flashSales: { holdSeconds: number };
+  commissions: { holdDays: number };
   room: { chatRate: number; gateways: number; writesPerSecond: number; chatDeliveriesPerSecond: number; keepAliveMs: number };
   uploadsDir: string;
   webDir: string;
@@ -116,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       iceServers: list(e.WHIP_ICE_SERVERS),
     },
     flashSales: { holdSeconds: e.FLASH_HOLD_SECONDS },
+    commissions: { holdDays: e.COMMISSION_HOLD_DAYS },
     room: { chatRate: e.ROOM_CHAT_RATE, writesPerSecond: e.ROOM_WRITES_PER_SECOND, chatDeliveriesPerSecond: e.ROOM_CHAT_DELIVERIES_PER_SECOND, keepAliveMs: e.ROOM_KEEPALIVE_SECONDS * 1000, gateways: e.ROOM_GATEWAYS === "auto" ? Math.max(0, Math.min(8, os.availableParallelism() - 1)) : e.ROOM_GATEWAYS },
     uploadsDir: path.join(dataDir, "uploads"),
     webDir: path.resolve(import.meta.dirname, "../../dist/web"),

@@ -5,6 +5,8 @@ import type { Db } from "../platform/db.ts";
 import type { Accounts } from "../accounts/service.ts";
 import type { Catalog } from "../catalog/service.ts";
 import type { Shows } from "../shows/service.ts";
+import type { Creators } from "../creators/service.ts";
+import type { Campaigns } from "../campaigns/service.ts";
 
 export const DEMO_PASSWORD = "vetrina-demo";
 
@@ -17,7 +19,7 @@ export interface DemoAccount {
 
 const ACCOUNTS = [
   { email: "merchant@vetrina.test", displayName: "Giulia (Bottega Aurora)", role: "merchant" as const, note: "merchant staff: catalog, shows, orders" },
-  { email: "host@vetrina.test", displayName: "Marco Live", role: "host" as const, note: "creator who hosts the demo show" },
+  { email: "host@vetrina.test", displayName: "Marco Live", role: "host" as const, note: "creator @marcolive: hosts the demo show for the brand's campaign, earns commission" },
   { email: "viewer@vetrina.test", displayName: "Sofia", role: "viewer" as const, note: "shopper" },
   { email: "admin@vetrina.test", displayName: "Operator", role: "admin" as const, note: "instance operator" },
 ];
@@ -28,9 +30,13 @@ function productSvg(label: string, bg: string, fg: string): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="600" height="600" viewBox="0 0 600 600"><rect width="600" height="600" fill="${bg}"/><circle cx="300" cy="260" r="150" fill="${fg}" opacity="0.85"/><text x="300" y="520" font-family="sans-serif" font-size="44" font-weight="700" text-anchor="middle" fill="${fg}">${safe}</text></svg>`;
 }
 
-/** Seeds a merchant, its staff, a creator, a shopper, a catalog and two shows. Runs only on an empty database. */
-export async function seedDemoData(deps: { db: Db; accounts: Accounts; catalog: Catalog; shows: Shows; log: Logger; uploadsDir?: string }): Promise<DemoAccount[]> {
-  const { db, accounts, catalog, shows, log } = deps;
+/**
+ * Seeds a merchant, its staff, a creator (with a profile and an accepted campaign of the merchant's), a
+ * shopper, a catalog and two shows: the creator's campaign show and one of the merchant's own. Runs only
+ * on an empty database.
+ */
+export async function seedDemoData(deps: { db: Db; accounts: Accounts; catalog: Catalog; shows: Shows; creators: Creators; campaigns: Campaigns; log: Logger; uploadsDir?: string }): Promise<DemoAccount[]> {
+  const { db, accounts, catalog, shows, creators, campaigns, log } = deps;
   const listed = ACCOUNTS.map((a) => ({ email: a.email, password: DEMO_PASSWORD, role: a.role, note: a.note }));
   const existing = await db.selectFrom("users").select("id").limit(1).executeTakeFirst();
   if (existing) {
@@ -106,14 +112,38 @@ export async function seedDemoData(deps: { db: Db; accounts: Accounts; catalog: 
   });
 
   const productIds = [tee.id, sneaker.id, lipstick.id, mug.id];
-  const first = await shows.create(merchant.id, {
+  // The demo host is a creator selling the brand's products for a commission: 10 %, 15 % on the lipstick.
+  const creator = await creators.create(ids.host!, {
+    handle: "marcolive",
+    displayName: "Marco Live",
+    avatarUrl: null,
+    bio: "Street style and good coffee, live from Milano.",
+    categories: ["fashion", "beauty"],
+    links: [],
+  });
+  if (!creator.ok) throw new Error(`demo seed: ${creator.code}`);
+  const campaign = await campaigns.create(merchant.id, ids.merchant!, {
+    name: "Autumn with Marco",
+    currency: "EUR",
+    commissionBps: 1000,
+    products: productIds.map((productId) => ({ productId, commissionBps: productId === lipstick.id ? 1500 : null })),
+    startsAt: new Date().toISOString(),
+    endsAt: new Date(Date.now() + 365 * 86_400_000).toISOString(),
+    audience: "invited",
+    invitedHandles: ["marcolive"],
+  });
+  if (!campaign.ok) throw new Error(`demo seed: ${campaign.code} ${campaign.message ?? ""}`);
+  const accepted = await campaigns.respond(ids.host!, campaign.campaign.id, "accept");
+  if (!accepted.ok) throw new Error(`demo seed: ${accepted.code}`);
+  const first = await campaigns.scheduleShow(ids.host!, {
+    campaignId: campaign.campaign.id,
     title: "Autumn drop — live from the atelier",
     description: "New tees, sneakers and a few surprises. Ask anything in the chat!",
     coverUrl: images.cover ?? null,
     scheduledAt: new Date(Date.now() + 10 * 60_000).toISOString(),
-    hostId: ids.host!,
     productIds,
   });
+  if (!first.ok) throw new Error(`demo seed: ${first.code} ${first.message ?? ""}`);
   await shows.create(merchant.id, {
     title: "Beauty hour with Giulia",
     description: "Shades for every season.",

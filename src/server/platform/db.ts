@@ -11,9 +11,12 @@ import type { RoomTables } from "../room/schema.ts";
 import type { CheckoutTables } from "../checkout/schema.ts";
 import type { FlashSalesTables } from "../flash-sales/schema.ts";
 import type { ModerationTables } from "../moderation/schema.ts";
+import type { CreatorsTables } from "../creators/schema.ts";
+import type { CampaignsTables } from "../campaigns/schema.ts";
+import type { CommissionsTables } from "../commissions/schema.ts";
 
 /** The database as Kysely sees it. Each domain declares its own tables in its schema.ts. */
-export interface Database extends AccountsTables, CatalogTables, ShowsTables, RoomTables, CheckoutTables, FlashSalesTables, ModerationTables {}
+export interface Database extends AccountsTables, CatalogTables, ShowsTables, RoomTables, CheckoutTables, FlashSalesTables, ModerationTables, CreatorsTables, CampaignsTables, CommissionsTables {}
 
 export type Db = Kysely<Database>;
 export type Tx = Transaction<Database>;

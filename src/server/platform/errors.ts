@@ -60,4 +60,8 @@ export const defaultMessages: Record<ErrorCode, string> = {
   whip_codec_unsupported: "Send H.264 video (and Opus audio): the stream is packaged without re-encoding.",
   method_not_allowed: "This method is not supported here.",
   range_not_satisfiable: "The requested byte range is outside the file.",
+  creator_profile_required: "Turn on your creator profile first.",
+  creator_handle_taken: "This handle is already taken.",
+  campaign_not_joined: "You have not joined the campaign these products belong to.",
+  campaign_ended: "The campaign has ended.",
 };

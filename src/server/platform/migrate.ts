@@ -7,6 +7,10 @@ import { roomMigrations } from "../room/migrations.ts";
 import { checkoutMigrations } from "../checkout/migrations.ts";
 import { flashSalesMigrations } from "../flash-sales/migrations.ts";
 import { moderationMigrations } from "../moderation/migrations.ts";
+import { creatorsMigrations } from "../creators/migrations.ts";
+import { campaignsMigrations } from "../campaigns/migrations.ts";
+import { commissionsMigrations } from "../commissions/migrations.ts";
+import { analyticsMigrations } from "../analytics/migrations.ts";
 
 /**
  * Ordered migrations of every domain. Names carry a global sequence number so the order is
@@ -20,6 +24,10 @@ const all: Record<string, Migration> = {
   ...checkoutMigrations,
   ...flashSalesMigrations,
   ...moderationMigrations,
+  ...creatorsMigrations,
+  ...campaignsMigrations,
+  ...commissionsMigrations,
+  ...analyticsMigrations,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -312,7 +312,11 @@ export class RoomHub {
 
   constructor(
     private delivery: Delivery,
-    private hooks: { onConnectionsChanged(total: number): void },
+    private hooks: {
+      onConnectionsChanged(total: number): void;
+      /** a connection joined or left a room; `roomSize`: the room's connections now (analytics samples it) */
+      onPresence?(conn: Conn, roomSize: number, joined: boolean): void;
+    },
     opts: HubOptions = {},
   ) {
     this.opts = { tickMs: opts.tickMs ?? 100, chatRate: opts.chatRate ?? 150, historyFrames: opts.historyFrames ?? 600, writesPerSecond: opts.writesPerSecond ?? 40_000, chatDeliveriesPerSecond: opts.chatDeliveriesPerSecond ?? 2_500_000, now: opts.now ?? Date.now };
@@ -328,8 +332,10 @@ export class RoomHub {
 
   join(conn: Conn) {
     this.conns.set(conn.connId, conn);
-    this.room(conn.showId).add(conn);
+    const room = this.room(conn.showId);
+    room.add(conn);
     this.hooks.onConnectionsChanged(this.conns.size);
+    this.hooks.onPresence?.(conn, room.conns.size, true);
   }
 
   leave(connId: string) {
@@ -339,6 +345,7 @@ export class RoomHub {
     const room = this.rooms.get(conn.showId);
     if (room?.remove(connId) && room.conns.size === 0) room.emptySince = this.opts.now();
     this.hooks.onConnectionsChanged(this.conns.size);
+    this.hooks.onPresence?.(conn, room?.conns.size ?? 0, false);
   }
 
   conn(connId: string): Conn | undefined {

@@ -45,11 +45,18 @@ export function createRealtime(deps: {
   userForSession(token: string | undefined): Promise<User | null>;
   onConnectionsChanged(total: number): void;
   onChat(): void;
+  /** analytics: a connection joined or left a room (`viewers`: the room's size now); likes arrived */
+  onPresence?(showId: string, userId: string | null, viewers: number, joined: boolean): void;
+  onLikes?(showId: string, count: number): void;
   hub?: HubOptions;
   log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }): Realtime {
   const gateways = deps.gateways;
-  const hub = new RoomHub(gateways.delivery, { onConnectionsChanged: deps.onConnectionsChanged }, deps.hub);
+  const hub = new RoomHub(
+    gateways.delivery,
+    { onConnectionsChanged: deps.onConnectionsChanged, onPresence: (c, viewers, joined) => deps.onPresence?.(c.showId, c.user?.id ?? null, viewers, joined) },
+    deps.hub,
+  );
   /** Likes are aggregated in memory and written to the database every few seconds. */
   const likes = new Map<string, { total: number; unflushed: number }>();
 
@@ -119,6 +126,7 @@ export function createRealtime(deps: {
         const s = await likeState(showId);
         s.total += msg.count;
         s.unflushed += msg.count;
+        deps.onLikes?.(showId, msg.count);
         hub.broadcastLatest(showId, "likes", { type: "likes.updated", total: s.total });
         return;
       }

@@ -48,4 +48,11 @@ export const showsMigrations: Record<string, Migration> = {
       await db.schema.alterTable("shows").addColumn("recording", "text").execute();
     },
   },
+  "0009_3_show_campaigns": {
+    async up(db: Kysely<any>) {
+      // The campaign a creator's show sells for (see ShowsTables); no foreign key: campaigns are another domain's.
+      await db.schema.alterTable("shows").addColumn("campaign_id", "text").execute();
+      await db.schema.createIndex("shows_campaign_idx").on("shows").column("campaign_id").execute();
+    },
+  },
 };

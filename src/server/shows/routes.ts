@@ -26,6 +26,13 @@ export function showsRoutes(app: Http, deps: ShowsRouteDeps) {
     unwrap(await shows.authorizeHost(user, showId));
     return user;
   };
+  /** Who may see or rotate the stream key: as hostOf, but a creator's campaign show goes out on the creator's channel only. */
+  const publisherOf = async (req: Parameters<typeof requireUser>[0], showId: string) => {
+    const user = requireUser(req);
+    const { show } = unwrap(await shows.authorizeHost(user, showId));
+    if (show.campaign_id && show.host_user_id !== user.id && user.role !== "admin") throw new AppError("forbidden", "Only its creator streams a creator's campaign show.");
+    return user;
+  };
 
   app.get("/api/v1/shows", { schema: { tags: ["shows"], querystring: z.object({ status: ShowStatus.optional() }), response: { 200: List } } }, async (req) => ({
     items: await shows.list({ status: req.query.status, limit: 100 }),
@@ -71,12 +78,12 @@ export function showsRoutes(app: Http, deps: ShowsRouteDeps) {
   });
 
   app.get("/api/v1/shows/:showId/studio", { schema: { tags: ["studio"], params: ShowParams, response: { 200: StudioInfo } } }, async (req) => {
-    await hostOf(req, req.params.showId);
+    await publisherOf(req, req.params.showId);
     return (await shows.studio(req.params.showId))!;
   });
 
   app.post("/api/v1/shows/:showId/stream-key", { schema: { tags: ["studio"], params: ShowParams, response: { 200: StudioInfo } } }, async (req) => {
-    await hostOf(req, req.params.showId);
+    await publisherOf(req, req.params.showId);
     return (await shows.rotateStreamKey(req.params.showId))!;
   });
 

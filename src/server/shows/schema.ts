@@ -22,6 +22,12 @@ export interface ShowsTables {
     created_at: number;
     /** null: never recorded */
     recording: RecordingState | null;
+    /**
+     * Set on a show a creator scheduled on its own channel for a brand's campaign (merchant_id is the
+     * brand, host_user_id the creator): only that campaign's products may be shown, and its sales earn
+     * the creator commission. Null on a merchant's own show.
+     */
+    campaign_id: string | null;
   };
   show_products: { show_id: string; product_id: string; position: number };
   show_showcases: { id: string; show_id: string; product_id: string | null; at: number };

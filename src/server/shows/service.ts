@@ -19,10 +19,18 @@ export interface ShowsDeps {
   replayUrl(showId: string): string;
   rtmpUrl: string;
   whipUrl: string;
+  /**
+   * For a creator's campaign show: may this product be showcased in it now? (The campaigns domain
+   * answers: the host has joined the campaign, it has not ended, the product is part of it.)
+   */
+  campaignShowcase?(campaignId: string, hostUserId: string, productId: string): Promise<Result<{}>>;
 }
 
+/** A creator's campaign show: everything a merchant's show has except the host, who is the creator. */
+export type CampaignShowFields = Omit<ShowInput, "hostId">;
+
 export interface ShowAccess {
-  show: { id: string; merchant_id: string; host_user_id: string; status: ShowStatus };
+  show: { id: string; merchant_id: string; host_user_id: string; status: ShowStatus; campaign_id: string | null };
 }
 
 export interface Shows {
@@ -56,6 +64,15 @@ export interface Shows {
    */
   saleContext(showId: string, productId: string, opts?: { inReplay?: boolean }): Promise<Result<{ merchantId: string }>>;
   liveShowIds(): Promise<string[]>;
+  /**
+   * A show a creator hosts for a brand's campaign: the brand is its merchant. The campaigns domain has
+   * checked the creator's membership and that the products are the campaign's; the products must still
+   * belong to the merchant.
+   */
+  createForCampaign(c: { merchantId: string; hostUserId: string; campaignId: string; input: CampaignShowFields }): Promise<Result<{ show: Show }>>;
+  updateForCampaign(showId: string, input: CampaignShowFields): Promise<Result<{ show: Show }>>;
+  /** The campaign a show sells for, with its host and merchant; null for a merchant's own show or no show. */
+  campaignOf(showId: string): Promise<{ campaignId: string; hostUserId: string; merchantId: string } | null>;
 }
 
 export function createShows(deps: ShowsDeps): Shows {
@@ -105,7 +122,11 @@ export function createShows(deps: ShowsDeps): Shows {
   async function validateInput(merchantId: string, input: ShowInput): Promise<Result<{}>> {
     const host = await db.selectFrom("users").select(["role", "merchant_id"]).where("id", "=", input.hostId).executeTakeFirst();
     if (!host || !(host.role === "host" || host.merchant_id === merchantId)) return fail("validation_failed", "The host must be a creator or a member of your staff.");
-    const ids = [...new Set(input.productIds)];
+    return validateProducts(merchantId, input.productIds);
+  }
+
+  async function validateProducts(merchantId: string, productIds: string[]): Promise<Result<{}>> {
+    const ids = [...new Set(productIds)];
     if (ids.length) {
       const owned = await db.selectFrom("products").select("id").where("id", "in", ids).where("merchant_id", "=", merchantId).execute();
       if (owned.length !== ids.length) return fail("validation_failed", "Every product of a show must belong to your catalog.");
@@ -119,42 +140,80 @@ export function createShows(deps: ShowsDeps): Shows {
     if (ids.length) await tx.insertInto("show_products").values(ids.map((product_id, position) => ({ show_id: showId, product_id, position }))).execute();
   }
 
+  async function insertShow(s: { merchantId: string; hostUserId: string; campaignId: string | null; input: CampaignShowFields }): Promise<string> {
+    const { input } = s;
+    const id = newId("shw");
+    await db.transaction().execute(async (tx) => {
+      await tx
+        .insertInto("shows")
+        .values({
+          id,
+          merchant_id: s.merchantId,
+          host_user_id: s.hostUserId,
+          title: input.title,
+          description: input.description,
+          cover_url: input.coverUrl,
+          scheduled_at: Date.parse(input.scheduledAt),
+          status: "scheduled",
+          started_at: null,
+          ended_at: null,
+          stream_key: newSecret(18),
+          showcased_product_id: null,
+          like_count: 0,
+          peak_viewers: 0,
+          created_at: Date.now(),
+          recording: null,
+          campaign_id: s.campaignId,
+        })
+        .execute();
+      await writeProducts(tx, id, input.productIds);
+    });
+    return id;
+  }
+
   const self: Shows = {
     async create(merchantId, input) {
       const v = await validateInput(merchantId, input);
       if (!v.ok) return v;
-      const id = newId("shw");
-      await db.transaction().execute(async (tx) => {
-        await tx
-          .insertInto("shows")
-          .values({
-            id,
-            merchant_id: merchantId,
-            host_user_id: input.hostId,
-            title: input.title,
-            description: input.description,
-            cover_url: input.coverUrl,
-            scheduled_at: Date.parse(input.scheduledAt),
-            status: "scheduled",
-            started_at: null,
-            ended_at: null,
-            stream_key: newSecret(18),
-            showcased_product_id: null,
-            like_count: 0,
-            peak_viewers: 0,
-            created_at: Date.now(),
-            recording: null,
-          })
-          .execute();
-        await writeProducts(tx, id, input.productIds);
-      });
+      const id = await insertShow({ merchantId, hostUserId: input.hostId, campaignId: null, input });
       return { ok: true, show: (await self.get(id))! };
     },
 
+    async createForCampaign(c) {
+      const v = await validateProducts(c.merchantId, c.input.productIds);
+      if (!v.ok) return v;
+      const id = await insertShow({ merchantId: c.merchantId, hostUserId: c.hostUserId, campaignId: c.campaignId, input: c.input });
+      return { ok: true, show: (await self.get(id))! };
+    },
+
+    async updateForCampaign(showId, input) {
+      const row = await db.selectFrom("shows").select(["merchant_id", "status", "campaign_id"]).where("id", "=", showId).executeTakeFirst();
+      if (!row || !row.campaign_id) return fail("not_found", "No such show.");
+      if (row.status === "ended") return fail("show_already_ended");
+      const v = await validateProducts(row.merchant_id, input.productIds);
+      if (!v.ok) return v;
+      await db.transaction().execute(async (tx) => {
+        await tx
+          .updateTable("shows")
+          .set({ title: input.title, description: input.description, cover_url: input.coverUrl, scheduled_at: Date.parse(input.scheduledAt) })
+          .where("id", "=", showId)
+          .execute();
+        await writeProducts(tx, showId, input.productIds);
+      });
+      return { ok: true, show: (await self.get(showId))! };
+    },
+
+    async campaignOf(showId) {
+      const r = await db.selectFrom("shows").select(["campaign_id", "host_user_id", "merchant_id"]).where("id", "=", showId).executeTakeFirst();
+      return r?.campaign_id ? { campaignId: r.campaign_id, hostUserId: r.host_user_id, merchantId: r.merchant_id } : null;
+    },
+
     async update(merchantId, showId, input) {
-      const row = await db.selectFrom("shows").select(["merchant_id", "status"]).where("id", "=", showId).executeTakeFirst();
+      const row = await db.selectFrom("shows").select(["merchant_id", "status", "campaign_id"]).where("id", "=", showId).executeTakeFirst();
       if (!row || row.merchant_id !== merchantId) return fail("not_found", "No such show.");
       if (row.status === "ended") return fail("show_already_ended");
+      // A campaign show is on the creator's channel: the creator edits it (host and products are its choice within the campaign).
+      if (row.campaign_id) return fail("forbidden", "This show is a creator's campaign show: its creator edits it.");
       const v = await validateInput(merchantId, input);
       if (!v.ok) return v;
       await db.transaction().execute(async (tx) => {
@@ -200,7 +259,7 @@ export function createShows(deps: ShowsDeps): Shows {
     },
 
     async authorizeHost(user, showId) {
-      const show = await db.selectFrom("shows").select(["id", "merchant_id", "host_user_id", "status"]).where("id", "=", showId).executeTakeFirst();
+      const show = await db.selectFrom("shows").select(["id", "merchant_id", "host_user_id", "status", "campaign_id"]).where("id", "=", showId).executeTakeFirst();
       if (!show) return fail("not_found", "No such show.");
       const allowed = user.role === "admin" || show.host_user_id === user.id || (user.merchantId !== null && user.merchantId === show.merchant_id);
       if (!allowed) return fail("forbidden", "Only the host of this show or its merchant can do that.");
@@ -226,12 +285,16 @@ export function createShows(deps: ShowsDeps): Shows {
     },
 
     async showcase(showId, productId) {
-      const show = await db.selectFrom("shows").select(["status"]).where("id", "=", showId).executeTakeFirst();
+      const show = await db.selectFrom("shows").select(["status", "campaign_id", "host_user_id"]).where("id", "=", showId).executeTakeFirst();
       if (!show) return fail("not_found", "No such show.");
       if (show.status === "ended") return fail("show_already_ended");
       if (productId) {
         const inShow = await db.selectFrom("show_products").select("product_id").where("show_id", "=", showId).where("product_id", "=", productId).executeTakeFirst();
         if (!inShow) return fail("product_not_in_show");
+        if (show.campaign_id && deps.campaignShowcase) {
+          const allowed = await deps.campaignShowcase(show.campaign_id, show.host_user_id, productId);
+          if (!allowed.ok) return allowed;
+        }
       }
       const at = Date.now();
       await db.transaction().execute(async (tx) => {

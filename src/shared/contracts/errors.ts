@@ -42,6 +42,10 @@ export const errorCatalogue = {
   whip_codec_unsupported: 422,
   method_not_allowed: 405,
   range_not_satisfiable: 416,
+  creator_profile_required: 403,
+  creator_handle_taken: 409,
+  campaign_not_joined: 403,
+  campaign_ended: 409,
 } as const;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -5,3 +5,6 @@ export * from "./catalog.ts";
 export * from "./shows.ts";
 export * from "./checkout.ts";
 export * from "./room.ts";
+export * from "./creators.ts";
+export * from "./campaigns.ts";
+export * from "./commissions.ts";

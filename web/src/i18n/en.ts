@@ -527,6 +527,10 @@ export const en = {
     whip_codec_unsupported: "Your browser cannot send H.264 video. Try Chrome, Edge, Safari or Firefox.",
     method_not_allowed: "That is not supported.",
     range_not_satisfiable: "That part of the video does not exist.",
+    creator_profile_required: "Turn on your creator profile first.",
+    creator_handle_taken: "This handle is already taken. Try another one.",
+    campaign_not_joined: "You can only feature products of campaigns you have joined.",
+    campaign_ended: "This campaign has ended.",
   } satisfies Record<ApiErrorCode, string>,
 };
 

@@ -524,5 +524,9 @@ export const it: Messages = {
     whip_codec_unsupported: "Il tuo browser non può inviare video H.264. Prova Chrome, Edge, Safari o Firefox.",
     method_not_allowed: "Operazione non supportata.",
     range_not_satisfiable: "Quella parte del video non esiste.",
+    creator_profile_required: "Attiva prima il tuo profilo da creator.",
+    creator_handle_taken: "Questo nome utente è già in uso. Provane un altro.",
+    campaign_not_joined: "Puoi presentare solo i prodotti delle campagne a cui hai aderito.",
+    campaign_ended: "Questa campagna è terminata.",
   },
 };

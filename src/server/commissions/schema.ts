@@ -1,0 +1,43 @@
+import type { EntryKind } from "../../shared/contracts/commissions.ts";
+
+/** Who an entry is owed to. Agencies (an MCN's share of a creator's commission) come in a later slice. */
+export type BeneficiaryType = "creator" | "agency";
+
+export interface CommissionsTables {
+  /**
+   * The commission ledger: append-only (the database refuses UPDATE and DELETE). A balance is a sum of
+   * entries; nothing is ever edited, a correction is a new entry.
+   */
+  commission_entries: {
+    id: string;
+    /** `accrual:<orderId>:<lineKey>` or `reversal:<orderId>:<lineKey>`: UNIQUE, so a duplicate event or a retry enters nothing twice */
+    idempotency_key: string;
+    kind: EntryKind;
+    beneficiary_type: BeneficiaryType;
+    beneficiary_id: string;
+    /** the creator whose sale it was (equals the beneficiary for creator entries) */
+    creator_id: string;
+    campaign_id: string;
+    merchant_id: string;
+    show_id: string;
+    order_id: string;
+    order_number: string;
+    /** the order line within its order (see lineKeys) */
+    line_key: string;
+    product_id: string;
+    currency: string;
+    /** the order line's total the commission was computed on, minor units */
+    line_total: number;
+    rate_bps: number;
+    /** signed minor units: positive for accruals, negative for reversals */
+    amount: number;
+    /**
+     * When the commission was earned: the accrual's entry time, copied onto its reversal, so both leave
+     * the hold together and pending and available never go negative.
+     */
+    earned_at: number;
+    /** the accrual a reversal cancels */
+    reverses_id: string | null;
+    created_at: number;
+  };
+}
