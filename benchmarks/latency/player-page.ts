@@ -15,8 +15,9 @@ import { LATENCY_TRIM_INTERVAL_MS, latencyTrim } from "../../web/src/components/
  *   seekWaits     `waiting` events during a seek, and their total duration (seekWaitMs)
  *   decodeFails   frames whose barcode did not pass its check (should stay ~0)
  * With `room` (a show's room WebSocket URL), the page is also a viewer of the room and applies each
- * `product.showcased` with `at` as the web app does (web/src/room/use-room.ts): one waiting showcase
- * (a newer one replaces it), applied on the first presented frame that `frameReached` (the app's own
+ * `product.showcased` with `at` as the web app does (web/src/room/use-room.ts, timed.ts): held until its
+ * frame. The app queues every held event; here a newer showcase replaces a waiting one (counted as
+ * `superseded`; with showcases 2–3 s apart and latency under 1.3 s it has not happened), applied on the first presented frame that `frameReached` (the app's own
  * function, embedded here) says reaches `at`, the frame's program date computed as
  * web/src/components/hls-video.tsx does (hls.js `playingDate` + requestVideoFrameCallback's mediaTime −
  * currentTime). Recorded in `window.__r`:

@@ -1,12 +1,9 @@
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
 import type { Locator } from "playwright-core";
-import { startServer, type TestServer } from "../support/harness.ts";
-import { fillCheckout, launchBrowser, phoneContext } from "../support/browser.ts";
+import { e2eSuite } from "../support/e2e.ts";
+import { fillCheckout, phoneContext } from "../support/browser.ts";
 import { flashApi } from "../support/flash.ts";
-import { resolveFfmpeg } from "../../src/server/media/ffmpeg.ts";
-import { testPatternArgs } from "../../src/server/media/test-pattern.ts";
 import type { ServerEvent } from "../../src/shared/contracts/room.ts";
 import { until } from "../support/until.ts";
 
@@ -25,25 +22,12 @@ async function assertFirstFrameAtOrAfter(el: Locator, at: number, what: string) 
   assert.ok(pdt - at <= Math.max(1000 / 30 + 1, pdt - Number(previous)), `${what} on frame ${pdt}, ${pdt - at} ms after ${at}`);
 }
 
-function push(url: string, seconds = 180): ChildProcess {
-  return spawn(resolveFfmpeg(), testPatternArgs({ url, seconds, width: 640, height: 360 }), { stdio: ["ignore", "ignore", "pipe"] });
-}
 
 describe("the whole live-shopping loop, end to end", () => {
-  let server: TestServer;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
-  const children: ChildProcess[] = [];
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    for (const c of children) c.kill("SIGKILL");
-    await browser?.close();
-    await server?.close();
-  });
+  const e2e = e2eSuite();
 
   test("host goes live with RTMP, viewer watches HLS in Chromium, chats, buys the showcased product; merchant and host see the order", async () => {
+    const { server, browser } = e2e;
     const host = await server.as("host");
     const viewer = await server.as("viewer");
     const merchant = await server.as("merchant");
@@ -52,15 +36,13 @@ describe("the whole live-shopping loop, end to end", () => {
     assert.match(studio.rtmpUrl, /^rtmp:\/\/.+\/live$/);
 
     // A wrong key is refused at connect: ffmpeg gives up and the show stays scheduled.
-    const intruder = push(`${server.rtmpUrl}/not-the-key`, 5);
-    children.push(intruder);
+    const intruder = e2e.push(`${server.rtmpUrl}/not-the-key`, 5);
     const code = await new Promise<number | null>((resolve) => intruder.on("exit", (c) => resolve(c)));
     assert.notEqual(code, 0);
     assert.equal((await host.shows.get(show.id)).body.status, "scheduled");
 
     // The right key makes the show live.
-    const publisher = push(`${server.rtmpUrl}/${studio.streamKey}`);
-    children.push(publisher);
+    const publisher = e2e.push(`${server.rtmpUrl}/${studio.streamKey}`, 180);
     const live = await until("show live", async () => {
       const s = (await viewer.shows.get(show.id)).body;
       return s.status === "live" && s.playbackUrl ? s : null;

@@ -1,27 +1,22 @@
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { startServer, freePort, type TestServer } from "../support/harness.ts";
-import { fillCheckout, launchBrowser, phoneContext } from "../support/browser.ts";
+import { freePort } from "../support/harness.ts";
+import { e2eSuite } from "../support/e2e.ts";
+import { fillCheckout, phoneContext } from "../support/browser.ts";
 import { killHard, spawnServer, stopGracefully } from "../support/child-server.ts";
 import { ApiClient } from "../support/client.ts";
 import { until } from "../support/until.ts";
-import { resolveFfmpeg } from "../../src/server/media/ffmpeg.ts";
-import { testPatternArgs } from "../../src/server/media/test-pattern.ts";
 import type { ShowTimeline } from "../../src/shared/contracts/shows.ts";
 
 const FFPROBE = process.env.FFPROBE_PATH ?? "/usr/bin/ffprobe";
 /** the test pattern's frame interval: a card must land within one frame after its instant */
 const FRAME_MS = 1000 / 30;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function push(url: string, seconds: number): ChildProcess {
-  return spawn(resolveFfmpeg(), testPatternArgs({ url, seconds, width: 640, height: 360 }), { stdio: ["ignore", "ignore", "pipe"] });
-}
 
 /** A VOD playlist's segments: URI, PROGRAM-DATE-TIME (ms), duration (s), and whether it is a gap. */
 function segmentsOf(playlist: string) {
@@ -44,28 +39,17 @@ function segmentsOf(playlist: string) {
 }
 
 describe("replays, end to end", () => {
-  let server: TestServer;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
-  const children: ChildProcess[] = [];
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    for (const c of children) c.kill("SIGKILL");
-    await browser?.close();
-    await server?.close();
-  });
+  const e2e = e2eSuite();
 
   test("a live show is recorded; its replay plays in Chromium with each card on the frame it was showcased on; a shopper buys from it", async (t) => {
+    const { server, browser } = e2e;
     const host = await server.as("host");
     const viewer = await server.as("viewer");
     const show = (await host.shows.mine()).body.items.find((s) => s.status === "scheduled")!;
     const studio = (await host.shows.studio(show.id)).body;
 
     const pushedAt = Date.now();
-    const publisher = push(`${server.rtmpUrl}/${studio.streamKey}`, 60);
-    children.push(publisher);
+    const publisher = e2e.push(`${server.rtmpUrl}/${studio.streamKey}`, 60);
     const live = await until("show live", async () => {
       const s = (await host.shows.get(show.id)).body;
       return s.status === "live" && s.playbackUrl ? s : null;
@@ -200,24 +184,24 @@ describe("replays, end to end", () => {
   });
 
   test("kill -9 mid-show: at the next start the show is ended and its recording becomes a replay", async () => {
+    const { server, browser } = e2e;
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "vetrina-replay-crash-"));
     const env = { PORT: String(await freePort()), RTMP_PORT: String(await freePort()), DATA_DIR: dataDir, DEMO_DATA: "true", HLS_SEGMENT_SECONDS: "1" };
     let first = await spawnServer(env);
-    children.push(first.child);
+    e2e.children.push(first.child);
     try {
       const host = new ApiClient(first.baseUrl);
       await host.auth.signIn("host@vetrina.test", "vetrina-demo");
       const show = (await host.shows.mine()).body.items.find((s) => s.status === "scheduled")!;
       const key = (await host.shows.studio(show.id)).body.streamKey;
-      const pusher = push(`rtmp://127.0.0.1:${env.RTMP_PORT}/live/${key}`, 60);
-      children.push(pusher);
+      const pusher = e2e.push(`rtmp://127.0.0.1:${env.RTMP_PORT}/live/${key}`, 60);
       await until("show live", async () => (await host.shows.get(show.id)).body.status === "live");
       await sleep(4000);
       await killHard(first.child);
       pusher.kill("SIGKILL");
 
       const second = await spawnServer(env);
-      children.push(second.child);
+      e2e.children.push(second.child);
       const again = new ApiClient(second.baseUrl);
       const s = (await again.shows.get(show.id)).body;
       assert.equal(s.status, "ended");

@@ -1,7 +1,7 @@
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, type TestServer } from "../support/harness.ts";
-import { desktopContext, launchBrowser, phoneContext } from "../support/browser.ts";
+import { e2eSuite } from "../support/e2e.ts";
+import { desktopContext, phoneContext } from "../support/browser.ts";
 import { until } from "../support/until.ts";
 
 /** A syntactically fine offer that names the given video codec (enough for the checks before ICE). */
@@ -28,25 +28,17 @@ function offer(codec: "H264" | "VP8"): string {
 }
 
 describe("WHIP ingest: going live from the browser", () => {
-  let server: TestServer;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser({ fakeCamera: true });
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const e2e = e2eSuite({ fakeCamera: true });
 
   const whip = (init: { method?: string; key?: string; type?: string; body?: string; path?: string }) =>
-    fetch(`${server.baseUrl}${init.path ?? "/api/v1/whip"}`, {
+    fetch(`${e2e.server.baseUrl}${init.path ?? "/api/v1/whip"}`, {
       method: init.method ?? "POST",
       headers: { ...(init.type !== undefined ? { "content-type": init.type } : { "content-type": "application/sdp" }), ...(init.key ? { authorization: `Bearer ${init.key}` } : {}) },
       body: init.body,
     });
 
   test("bad WHIP requests are refused with problem+json and leave the show as it was", async () => {
+    const { server, browser } = e2e;
     const host = await server.as("host");
     const show = (await host.shows.mine()).body.items.find((s) => s.status === "scheduled")!;
     const { streamKey, whipUrl } = (await host.shows.studio(show.id)).body;
@@ -76,6 +68,7 @@ describe("WHIP ingest: going live from the browser", () => {
   });
 
   test("the host goes live from the studio with the browser's camera; a viewer plays it; stopping ends the show", async () => {
+    const { server, browser } = e2e;
     const host = await server.as("host");
     const viewer = await server.as("viewer");
     const show = (await host.shows.mine()).body.items.find((s) => s.status === "scheduled")!;

@@ -128,6 +128,9 @@ export async function acceptWhipOffer(offer: string, net: WhipNetworkConfig, log
     return t.sr.ntpMs + (((rtpTs - t.sr.rtp) | 0) / clock) * 1000;
   };
 
+  /** Audio captured before the first forwarded keyframe: it would start the packager's timeline before 0. */
+  const precedesStart = (kind: "video" | "audio", capture: number | null) => kind === "audio" && useSenderReports && capture !== null && capture < forwardFrom;
+
   const forward = (kind: "video" | "audio", rtp: RtpPacket) => {
     rtp.header.payloadType = kind === "video" ? VIDEO_PT : AUDIO_PT;
     send(kind, rtp.serialize());
@@ -162,8 +165,7 @@ export async function acceptWhipOffer(offer: string, net: WhipNetworkConfig, log
       peer.firstFrameCapturedAt = first.arrival;
     }
     for (const h of held.slice(start)) {
-      // Audio captured before the keyframe would start the packager's timeline before 0.
-      if (h.kind === "audio" && useSenderReports && h.capture !== null && h.capture < forwardFrom) continue;
+      if (precedesStart(h.kind, h.capture)) continue;
       forward(h.kind, h.rtp);
     }
     held.length = 0;
@@ -181,7 +183,7 @@ export async function acceptWhipOffer(offer: string, net: WhipNetworkConfig, log
         const capture = captureOf(entry, rtp.header.timestamp);
         if (kind === "video" && capture !== null) arrivalMinusCapture = Math.min(arrivalMinusCapture, now - capture);
         if (phase === "forward") {
-          if (kind === "audio" && capture !== null && useSenderReports && capture < forwardFrom) return;
+          if (precedesStart(kind, capture)) return;
           forward(kind, rtp);
           return;
         }

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
+import { MuteToggle } from "./mute-toggle.tsx";
 import type { Product } from "../../../../src/shared/contracts/catalog.ts";
 import { ShowTimeline, type Show, type ShowcaseEntry, type ShowStatus } from "../../../../src/shared/contracts/shows.ts";
 import { http } from "../../api/client.ts";
@@ -191,27 +192,7 @@ export function ReplayPlayer({ show, reload, autoStart }: { show: Show; reload: 
           </div>
         )}
 
-        {started && muted && (
-          <button
-            type="button"
-            class="unmute"
-            onClick={() => {
-              setMuted(false);
-              const v = video.current;
-              if (v) {
-                v.muted = false;
-                void v.play().catch(() => undefined);
-              }
-            }}
-          >
-            🔇 {m.player.unmute}
-          </button>
-        )}
-        {started && !muted && (
-          <button type="button" class="round-btn mute-btn" aria-label={m.player.mute} onClick={() => setMuted(true)}>
-            🔊
-          </button>
-        )}
+        {started && <MuteToggle muted={muted} setMuted={setMuted} video={video} />}
 
         <div class="player-bottom">
           {product && <ProductCard key={product.id} product={product} framePdt={card.framePdt} onOpen={() => void openSheet(product)} buttonRef={(b) => (cardButton.current = b)} />}

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { MuteToggle } from "./mute-toggle.tsx";
 import type { Product } from "../../../../src/shared/contracts/catalog.ts";
 import type { Show } from "../../../../src/shared/contracts/shows.ts";
 import { api } from "../../api/endpoints.ts";
@@ -210,27 +211,7 @@ export function ViewerPage({ showId }: { showId: string }) {
           </div>
         )}
 
-        {live && muted && (
-          <button
-            type="button"
-            class="unmute"
-            onClick={() => {
-              setMuted(false);
-              const v = video.current;
-              if (v) {
-                v.muted = false;
-                void v.play().catch(() => undefined);
-              }
-            }}
-          >
-            🔇 {m.player.unmute}
-          </button>
-        )}
-        {live && !muted && (
-          <button type="button" class="round-btn mute-btn" aria-label={m.player.mute} onClick={() => setMuted(true)}>
-            🔊
-          </button>
-        )}
+        {live && <MuteToggle muted={muted} setMuted={setMuted} video={video} />}
 
         <div class="player-side">
           <LikeButton count={state.likes || show.likeCount} bursts={state.likeBursts} onLike={room.like} />
