@@ -40,4 +40,9 @@ export const commissionsMigrations: Record<string, Migration> = {
       }
     },
   },
+  "0011_0_commission_shares": {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable("commission_entries").addColumn("share_bps", "integer").execute();
+    },
+  },
 };

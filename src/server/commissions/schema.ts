@@ -1,6 +1,6 @@
 import type { EntryKind } from "../../shared/contracts/commissions.ts";
 
-/** Who an entry is owed to. Agencies (an MCN's share of a creator's commission) come in a later slice. */
+/** Who an entry is owed to: the creator who sold, or its agency (an MCN's share of the creator's commission). */
 export type BeneficiaryType = "creator" | "agency";
 
 export interface CommissionsTables {
@@ -29,6 +29,11 @@ export interface CommissionsTables {
     /** the order line's total the commission was computed on, minor units */
     line_total: number;
     rate_bps: number;
+    /**
+     * The beneficiary's share of the line's commission when a creator's agency takes a cut: the agency's
+     * entry carries the agency's share, the creator's the rest (10 000 − share). Null: all of it.
+     */
+    share_bps: number | null;
     /** signed minor units: positive for accruals, negative for reversals */
     amount: number;
     /**

@@ -9,19 +9,51 @@ import type { Orders } from "../checkout/orders.ts";
 import type { Shows } from "../shows/service.ts";
 import type { Campaigns } from "../campaigns/service.ts";
 import type { Creators } from "../creators/service.ts";
-import type { CommissionsTables } from "./schema.ts";
+import type { BeneficiaryType, CommissionsTables } from "./schema.ts";
 import { commissionFor, lineKeys } from "./money.ts";
 
 type Entry = CommissionsTables["commission_entries"];
+
+/** A sale attributed to a creator's campaign: an own order, or a partner store's conversion. */
+export interface AttributedSale {
+  /** the order id, or the partner conversion's id: the ledger's order_id and the idempotency keys' middle */
+  saleId: string;
+  /** what the buyer or the partner calls it (order number, partner order reference) */
+  saleNumber: string;
+  showId: string;
+  merchantId: string;
+  currency: string;
+  /** lines with stable keys (see lineKeys) */
+  lines: { lineKey: string; productId: string; lineTotal: number }[];
+  /** when the sale was made: the campaign must have been running then */
+  at: number;
+}
+
+/** An agency's cut of a creator's commission, in basis points of that commission. */
+export interface AgencyShare {
+  agencyId: string;
+  shareBps: number;
+}
 
 export interface Commissions {
   /** Enters the accruals of a paid order attributed to a creator's campaign show; 0 when not attributed or already entered. */
   recordPaid(orderId: string): Promise<number>;
   /** Enters a reversal for every accrual of a cancelled or refunded order (each at most once). */
   recordReversal(orderId: string): Promise<number>;
+  /**
+   * Enters the accruals of a sale for the campaign its show belongs to (creator, and the creator's
+   * agency's share when it has one); 0 when not attributed or already entered.
+   */
+  accrue(sale: AttributedSale): Promise<number>;
+  /** Enters a reversal for every accrual of a sale (each at most once), whatever its source. */
+  reverseSale(saleId: string): Promise<number>;
   earnings(userId: string): Promise<Result<{ earnings: Earnings }>>;
   /** Entries made in [from, to) with totals per currency that add up from the ledger. */
   statement(userId: string, from: number, to: number): Promise<Result<{ statement: Statement }>>;
+  /** Balances of any beneficiary (a creator, an agency) per currency, pending and available. */
+  balancesOf(type: BeneficiaryType, id: string): Promise<Earnings["balances"]>;
+  /** Any beneficiary's statement for [from, to), as `statement` gives a creator its own. */
+  statementOf(type: BeneficiaryType, id: string, from: number, to: number): Promise<Omit<Statement, "creatorId">>;
   /** Resolves once the ledger writes started by events so far have finished. */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -34,6 +66,8 @@ export interface CommissionsDeps {
   shows: Pick<Shows, "campaignOf">;
   campaigns: Pick<Campaigns, "attribution">;
   creators: Pick<Creators, "byUser">;
+  /** the agency a creator belonged to at a given time, and its share; none when the creator had no agency */
+  agencyShare?: (creatorId: string, at: number) => Promise<AgencyShare | null>;
   /** how long an entry stays pending before it is available */
   holdMs: number;
   clock?: () => number;
@@ -50,6 +84,7 @@ export function createCommissions(deps: CommissionsDeps): Commissions {
   const attempts = deps.attempts ?? 3;
   const inFlight = new Set<Promise<void>>();
   let closed = false;
+  const holdDays = () => Math.round(deps.holdMs / 86_400_000);
 
   /** Insert-or-ignore on the idempotency key (ON CONFLICT DO NOTHING, on SQLite and PostgreSQL alike). */
   async function append(rows: Entry[]): Promise<number> {
@@ -92,46 +127,15 @@ export function createCommissions(deps: CommissionsDeps): Commissions {
     async recordPaid(orderId) {
       const order = await orders.get(orderId);
       if (!order?.showId) return 0;
-      const link = await deps.shows.campaignOf(order.showId);
-      if (!link) return 0;
-      const attribution = await deps.campaigns.attribution(link.campaignId, link.hostUserId, Date.parse(order.createdAt));
-      if (!attribution) return 0;
-      if (attribution.merchantId !== order.merchantId || attribution.currency !== order.currency) {
-        deps.log.warn({ orderId, campaignId: attribution.campaignId }, "order does not match its show's campaign (merchant or currency); no commission");
-        return 0;
-      }
-      const at = now();
-      const rows: Entry[] = lineKeys(order.items).flatMap((l) => {
-        const rate = attribution.rateFor(l.productId);
-        const amount = rate === null ? 0 : commissionFor(l.lineTotal, rate);
-        // Lines outside the campaign, and lines whose commission rounds down to nothing, move no money.
-        if (rate === null || amount === 0) return [];
-        return [
-          {
-            id: newId("cme"),
-            idempotency_key: `accrual:${order.id}:${l.lineKey}`,
-            kind: "accrual" as const,
-            beneficiary_type: "creator" as const,
-            beneficiary_id: attribution.creatorId,
-            creator_id: attribution.creatorId,
-            campaign_id: attribution.campaignId,
-            merchant_id: order.merchantId,
-            show_id: order.showId!,
-            order_id: order.id,
-            order_number: order.number,
-            line_key: l.lineKey,
-            product_id: l.productId,
-            currency: order.currency,
-            line_total: l.lineTotal,
-            rate_bps: rate,
-            amount,
-            earned_at: at,
-            reverses_id: null,
-            created_at: at,
-          },
-        ];
+      let written = await self.accrue({
+        saleId: order.id,
+        saleNumber: order.number,
+        showId: order.showId,
+        merchantId: order.merchantId,
+        currency: order.currency,
+        lines: lineKeys(order.items),
+        at: Date.parse(order.createdAt),
       });
-      let written = await append(rows);
       // A cancellation that committed before these accruals found nothing to reverse: reverse them now.
       const after = await orders.get(orderId);
       if (after && REVERSIBLE.has(after.status)) written += await self.recordReversal(orderId);
@@ -141,7 +145,59 @@ export function createCommissions(deps: CommissionsDeps): Commissions {
     async recordReversal(orderId) {
       const order = await orders.get(orderId);
       if (!order || !REVERSIBLE.has(order.status)) return 0;
-      const accruals = await db.selectFrom("commission_entries").selectAll().where("order_id", "=", orderId).where("kind", "=", "accrual").execute();
+      return self.reverseSale(orderId);
+    },
+
+    async accrue(sale) {
+      const link = await deps.shows.campaignOf(sale.showId);
+      if (!link) return 0;
+      const attribution = await deps.campaigns.attribution(link.campaignId, link.hostUserId, sale.at);
+      if (!attribution) return 0;
+      if (attribution.merchantId !== sale.merchantId || attribution.currency !== sale.currency) {
+        deps.log.warn({ saleId: sale.saleId, campaignId: attribution.campaignId }, "sale does not match its show's campaign (merchant or currency); no commission");
+        return 0;
+      }
+      const agency = (await deps.agencyShare?.(attribution.creatorId, sale.at)) ?? null;
+      const at = now();
+      const rows: Entry[] = sale.lines.flatMap((l) => {
+        const rate = attribution.rateFor(l.productId);
+        const gross = rate === null ? 0 : commissionFor(l.lineTotal, rate);
+        // Lines outside the campaign, and lines whose commission rounds down to nothing, move no money.
+        if (rate === null || gross === 0) return [];
+        const entry = (key: string, type: BeneficiaryType, id: string, amount: number, shareBps: number | null): Entry => ({
+          id: newId("cme"),
+          idempotency_key: key,
+          kind: "accrual",
+          beneficiary_type: type,
+          beneficiary_id: id,
+          creator_id: attribution.creatorId,
+          campaign_id: attribution.campaignId,
+          merchant_id: sale.merchantId,
+          show_id: sale.showId,
+          order_id: sale.saleId,
+          order_number: sale.saleNumber,
+          line_key: l.lineKey,
+          product_id: l.productId,
+          currency: sale.currency,
+          line_total: l.lineTotal,
+          rate_bps: rate,
+          share_bps: shareBps,
+          amount,
+          earned_at: at,
+          reverses_id: null,
+          created_at: at,
+        });
+        const key = `accrual:${sale.saleId}:${l.lineKey}`;
+        if (!agency) return [entry(key, "creator", attribution.creatorId, gross, null)];
+        // The agency's cut is taken from the creator's commission, rounded down; the creator keeps the rest.
+        const cut = commissionFor(gross, agency.shareBps);
+        return [entry(key, "creator", attribution.creatorId, gross - cut, 10_000 - agency.shareBps), ...(cut > 0 ? [entry(`${key}:agency`, "agency", agency.agencyId, cut, agency.shareBps)] : [])];
+      });
+      return append(rows);
+    },
+
+    async reverseSale(saleId) {
+      const accruals = await db.selectFrom("commission_entries").selectAll().where("order_id", "=", saleId).where("kind", "=", "accrual").execute();
       const at = now();
       // Exactly the accrued amount, once per accrual (its key): never more than was accrued.
       return append(
@@ -162,29 +218,30 @@ export function createCommissions(deps: CommissionsDeps): Commissions {
     async earnings(userId) {
       const creator = await deps.creators.byUser(userId);
       if (!creator) return fail("creator_profile_required");
+      return { ok: true, earnings: { creatorId: creator.id, holdDays: holdDays(), balances: await self.balancesOf("creator", creator.id) } };
+    },
+
+    async balancesOf(type, id) {
       const cutoff = now() - deps.holdMs;
       const rows = await db
         .selectFrom("commission_entries")
         .select((eb) => ["currency", eb.fn.sum<string | number>("amount").as("total"), sql<string | number>`sum(case when earned_at <= ${cutoff} then amount else 0 end)`.as("available")])
-        .where("beneficiary_type", "=", "creator")
-        .where("beneficiary_id", "=", creator.id)
+        .where("beneficiary_type", "=", type)
+        .where("beneficiary_id", "=", id)
         .groupBy("currency")
         .orderBy("currency")
         .execute();
-      return {
-        ok: true,
-        earnings: {
-          creatorId: creator.id,
-          holdDays: Math.round(deps.holdMs / 86_400_000),
-          balances: rows.map((r) => ({ currency: r.currency, pending: Number(r.total) - Number(r.available), available: Number(r.available) })),
-        },
-      };
+      return rows.map((r) => ({ currency: r.currency, pending: Number(r.total) - Number(r.available), available: Number(r.available) }));
     },
 
     async statement(userId, from, to) {
       const creator = await deps.creators.byUser(userId);
       if (!creator) return fail("creator_profile_required");
-      const mine = () => db.selectFrom("commission_entries").where("beneficiary_type", "=", "creator").where("beneficiary_id", "=", creator.id);
+      return { ok: true, statement: { creatorId: creator.id, ...(await self.statementOf("creator", creator.id, from, to)) } };
+    },
+
+    async statementOf(type, id, from, to) {
+      const mine = () => db.selectFrom("commission_entries").where("beneficiary_type", "=", type).where("beneficiary_id", "=", id);
       const [entries, opening] = await Promise.all([
         mine().selectAll().where("created_at", ">=", from).where("created_at", "<", to).orderBy("created_at").orderBy("id").execute(),
         mine()
@@ -206,13 +263,10 @@ export function createCommissions(deps: CommissionsDeps): Commissions {
         else t.reversals += Number(e.amount);
       }
       return {
-        ok: true,
-        statement: {
-          creatorId: creator.id,
-          from: iso(from),
-          to: iso(to),
-          holdDays: Math.round(deps.holdMs / 86_400_000),
-          totals: [...totals.entries()]
+        from: iso(from),
+        to: iso(to),
+        holdDays: holdDays(),
+        totals: [...totals.entries()]
             .sort(([a], [b]) => (a < b ? -1 : 1))
             .map(([currency, t]) => ({ currency, ...t, net: t.accruals + t.reversals, closing: t.opening + t.accruals + t.reversals })),
           entries: entries.map((e) => ({
@@ -228,10 +282,10 @@ export function createCommissions(deps: CommissionsDeps): Commissions {
             currency: e.currency,
             lineTotal: Number(e.line_total),
             rateBps: e.rate_bps,
+            shareBps: e.share_bps,
             amount: Number(e.amount),
             availableAt: iso(Number(e.earned_at) + deps.holdMs),
           })),
-        },
       };
     },
 

@@ -47,6 +47,8 @@ export const StatementEntry = z.object({
   /** the order line's total the commission was computed on */
   lineTotal: SignedMinor,
   rateBps: z.number().int(),
+  /** this beneficiary's share of the line's commission, when an agency takes a cut (basis points); null: all of it */
+  shareBps: z.number().int().nullable(),
   amount: SignedMinor,
   availableAt: IsoInstant,
 });
