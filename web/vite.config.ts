@@ -21,6 +21,8 @@ export default defineConfig({
       "/api": { target: backend, changeOrigin: true, ws: true },
       "/hls": { target: backend, changeOrigin: true },
       "/uploads": { target: backend, changeOrigin: true },
+      // the partner-store click redirect (records the click, then sends the buyer to the store)
+      "/go/": { target: backend, changeOrigin: true },
     },
   },
 });

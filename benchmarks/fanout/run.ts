@@ -61,7 +61,8 @@ import { goLive } from "../support/live-show.ts";
 import { socketsPerProcess } from "../../src/server/room/gateways.ts";
 import { LatencyHistogram } from "./histogram.ts";
 import { cpuBetween, rssGrowth, sampleCpu, treeRss, treeRssBytes } from "./proc.ts";
-import type { ConnectedReport, FanoutJob, FanoutReport, ToLoadgen } from "./loadgen.ts";
+import type { ConnectedReport, FanoutJob, FanoutReport } from "./loadgen.ts";
+import { addressAllocator, Loadgen } from "./loadgen-process.ts";
 
 const env = process.env;
 const SIZES = (env.FANOUT_SIZES ?? "1000,5000,20000").split(",").map((s) => Number(s.trim())).filter((n) => n > 0);
@@ -105,12 +106,7 @@ const sleepUntil = async (t: number) => {
   while (Date.now() < t) await sleep(Math.min(50, Math.max(1, t - Date.now())));
 };
 
-/** Destination addresses: 127.0.0.10 upward, a fresh one for every block of sockets. */
-let addressCounter = 0;
-function nextAddress(): string {
-  const k = addressCounter++;
-  return `127.0.${Math.floor(k / 240)}.${10 + (k % 240)}`;
-}
+const nextAddress = addressAllocator();
 
 /* ---------------- servers ---------------- */
 
@@ -190,35 +186,6 @@ async function startSocketIo(n: number, workersOption: string): Promise<ServerHa
   };
 }
 
-/* ---------------- load generators ---------------- */
-
-class Loadgen {
-  readonly child: ChildProcess;
-  private waiters = new Map<string, { resolve: (m: unknown) => void; reject: (e: Error) => void }>();
-  constructor() {
-    const extra = env.LOADGEN_NODE_ARGS ? env.LOADGEN_NODE_ARGS.split(" ") : [];
-    this.child = fork(path.join(here, "loadgen.ts"), { execArgv: [...extra, "--import", "tsx"], stdio: "inherit" });
-    children.push(this.child);
-    this.child.on("message", (m: { kind: string }) => {
-      const w = this.waiters.get(m.kind);
-      this.waiters.delete(m.kind);
-      w?.resolve(m);
-    });
-    this.child.on("exit", (code, signal) => {
-      for (const w of this.waiters.values()) w.reject(new Error(`load generator exited (${code ?? signal})`));
-      this.waiters.clear();
-    });
-  }
-  ask<T>(message: ToLoadgen, answer: string): Promise<T> {
-    const p = new Promise<T>((resolve, reject) => this.waiters.set(answer, { resolve: resolve as (m: unknown) => void, reject }));
-    this.child.send(message);
-    return p;
-  }
-  send(message: ToLoadgen) {
-    this.child.send(message);
-  }
-}
-
 /* ---------------- one measurement ---------------- */
 
 interface Result {
@@ -296,7 +263,9 @@ async function measure(server: ServerHandle, n: number, w: Workload): Promise<Re
       probes: Math.min(PROBES, n),
       connectConcurrency: CONNECT_CONCURRENCY,
     };
-    gens.push({ gen: new Loadgen(), job });
+    const gen = new Loadgen();
+    children.push(gen.child);
+    gens.push({ gen, job });
     first += size;
   }
   try {

@@ -46,6 +46,10 @@ import { createCampaigns, type Campaigns } from "./campaigns/service.ts";
 import { campaignsRoutes } from "./campaigns/routes.ts";
 import { createCommissions, type Commissions } from "./commissions/service.ts";
 import { commissionsRoutes } from "./commissions/routes.ts";
+import { createAgencies, type Agencies } from "./agencies/service.ts";
+import { agenciesRoutes } from "./agencies/routes.ts";
+import { createPartners, type Partners } from "./partners/service.ts";
+import { partnersRoutes } from "./partners/routes.ts";
 import { seedDemoData, type DemoAccount } from "./demo/seed.ts";
 
 export interface AppDeps {
@@ -77,6 +81,8 @@ export interface App {
   creators: Creators;
   campaigns: Campaigns;
   commissions: Commissions;
+  agencies: Agencies;
+  partners: Partners;
   ingest: Ingest;
   /** where recordings and replays are stored (`<DATA_DIR>/media/`) */
   mediaStorage: MediaStorage;
@@ -143,6 +149,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
   const moderation = createModeration({ db: db.db, bus, shows, accounts, clock: deps.clock });
   const creators = createCreators({ db: db.db, shows });
   campaigns = createCampaigns({ db: db.db, catalog, creators, shows, clock: deps.clock });
+  const agencies = createAgencies({ db: db.db, creators, shows, clock: deps.clock });
   const commissions = createCommissions({
     db: db.db,
     bus,
@@ -150,11 +157,14 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
     shows,
     campaigns,
     creators,
+    // A roster creator's agency takes its share of each commission, as in force when the sale was made.
+    agencyShare: (creatorId, at) => agencies.shareAt(creatorId, at),
     holdMs: config.commissions.holdDays * 86_400_000,
     clock: deps.clock,
     log: log.child({ domain: "commissions" }),
   });
-  const analytics = createAnalytics({ db: db.db, dialect: db.dialect, bus, shows, catalog, orders, log: log.child({ domain: "analytics" }), ...deps.analytics });
+  const partners = createPartners({ db: db.db, catalog, shows, creators, campaigns, commissions, publicUrl: config.publicUrl, attributionDays: config.partners.attributionDays, clock: deps.clock });
+  const analytics = createAnalytics({ db: db.db, dialect: db.dialect, bus, shows, catalog, orders, creators, log: log.child({ domain: "analytics" }), extraLiveViewer: async (user, showId) => (await agencies.canWatchShow(user.id, showId)).ok, ...deps.analytics });
   const room = createRoomService({
     db: db.db,
     bus,
@@ -226,8 +236,10 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
     log.warn({ showId, result }, "finalized a recording left unfinished by a previous run");
   }
   await flashSales.start();
+  const settledConversions = await partners.recoverPending();
+  if (settledConversions) log.warn({ settledConversions }, "settled partner conversions left pending by a previous run");
 
-  const demoAccounts = config.demoData ? await seedDemoData({ db: db.db, accounts, catalog, shows, creators, campaigns, log, uploadsDir: config.uploadsDir }) : [];
+  const demoAccounts = config.demoData ? await seedDemoData({ db: db.db, accounts, catalog, shows, creators, campaigns, agencies, log, uploadsDir: config.uploadsDir }) : [];
 
   const hasWeb = fs.existsSync(path.join(config.webDir, "index.html"));
   const http = createHttp(log, { bodyLimit: 256 * 1024, spaFallback: hasWeb });
@@ -264,6 +276,8 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
   creatorsRoutes(http, { creators });
   campaignsRoutes(http, { campaigns, shows });
   commissionsRoutes(http, { commissions });
+  agenciesRoutes(http, { agencies, commissions, analytics, holdDays: config.commissions.holdDays });
+  partnersRoutes(http, { partners });
   mediaRoutes(http, { variants: (showId) => ingest.variants(showId), replays: mediaStorage, whip: { publishWhip: (k, o) => ingest.publishWhip(k, o), endWhip: (id, k) => ingest.endWhip(id, k) } });
 
   http.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => http.swagger());
@@ -307,6 +321,8 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
     creators,
     campaigns,
     commissions,
+    agencies,
+    partners,
     ingest,
     mediaStorage,
     recorder,

@@ -49,6 +49,8 @@ const EnvSchema = z.object({
   SESSION_TTL_HOURS: z.coerce.number().int().min(1).default(24 * 30),
   /** days a commission stays pending (returns and refunds may still reverse it) before it is available */
   COMMISSION_HOLD_DAYS: z.coerce.number().int().min(0).max(365).default(14),
+  /** days after a click on a partner-store product within which the partner's reported sale earns commission */
+  PARTNER_ATTRIBUTION_DAYS: z.coerce.number().int().min(1).max(90).default(7),
 });
 
 export interface AppConfig {
@@ -64,6 +66,7 @@ export interface AppConfig {
   whip: { interfaceAddresses?: string[]; announcedAddresses?: string[]; portRange?: [number, number]; iceServers?: string[] };
   flashSales: { holdSeconds: number };
   commissions: { holdDays: number };
+  partners: { attributionDays: number };
   room: { chatRate: number; gateways: number; writesPerSecond: number; chatDeliveriesPerSecond: number; keepAliveMs: number };
   uploadsDir: string;
   webDir: string;
@@ -120,6 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     },
     flashSales: { holdSeconds: e.FLASH_HOLD_SECONDS },
     commissions: { holdDays: e.COMMISSION_HOLD_DAYS },
+    partners: { attributionDays: e.PARTNER_ATTRIBUTION_DAYS },
     room: { chatRate: e.ROOM_CHAT_RATE, writesPerSecond: e.ROOM_WRITES_PER_SECOND, chatDeliveriesPerSecond: e.ROOM_CHAT_DELIVERIES_PER_SECOND, keepAliveMs: e.ROOM_KEEPALIVE_SECONDS * 1000, gateways: e.ROOM_GATEWAYS === "auto" ? Math.max(0, Math.min(8, os.availableParallelism() - 1)) : e.ROOM_GATEWAYS },
     uploadsDir: path.join(dataDir, "uploads"),
     webDir: path.resolve(import.meta.dirname, "../../dist/web"),

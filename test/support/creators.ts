@@ -1,4 +1,6 @@
 import type { Campaign, CreatorCampaign } from "../../src/shared/contracts/campaigns.ts";
+import type { AgencyEarnings, AgencyInvitation, AgencyStatement, CreatorAgencyView, MyAgency, RosterCreator, RosterDashboard, RosterEntry } from "../../src/shared/contracts/agencies.ts";
+import type { LiveAnalytics } from "../../src/shared/contracts/analytics.ts";
 import type { Earnings, Statement } from "../../src/shared/contracts/commissions.ts";
 import type { Creator, CreatorPage, FollowState } from "../../src/shared/contracts/creators.ts";
 import type { Product } from "../../src/shared/contracts/catalog.ts";
@@ -108,4 +110,39 @@ export async function unannouncedOrder(server: TestServer, o: { showId: string; 
   /** the payment callback, as checkout publishes it */
   const paidEvent = { type: "order.paid" as const, orderId: order.id, merchantId: order.merchantId, showId: order.showId, buyerId: order.buyerId, hostOrder, productIds: [o.product.id] };
   return { order, paidEvent };
+}
+
+/** Both sides of an agency: its staff's (roster, invitations, earnings, live shows) and the creator's. */
+export const agencyApi = (c: ApiClient) => ({
+  mine: () => c.request<MyAgency>("GET", "/api/v1/me/agency"),
+  create: (body: Body) => c.request<MyAgency>("POST", "/api/v1/me/agency", body),
+  addStaff: (email: string) => c.request<MyAgency>("POST", "/api/v1/agency/staff", { email }),
+  removeStaff: (userId: string) => c.request<MyAgency>("DELETE", `/api/v1/agency/staff/${userId}`),
+  invite: (handle: string, shareBps: number) => c.request<AgencyInvitation>("POST", "/api/v1/agency/invitations", { handle, shareBps }),
+  revoke: (invitationId: string) => c.request<AgencyInvitation>("DELETE", `/api/v1/agency/invitations/${invitationId}`),
+  roster: (q: { from?: string; to?: string } = {}) => c.request<RosterDashboard>("GET", `/api/v1/agency/roster?${new URLSearchParams(q)}`),
+  rosterCreator: (creatorId: string, q: { from?: string; to?: string } = {}) => c.request<RosterCreator>("GET", `/api/v1/agency/roster/${creatorId}?${new URLSearchParams(q)}`),
+  setShare: (creatorId: string, shareBps: number) => c.request<RosterEntry>("PUT", `/api/v1/agency/roster/${creatorId}/share`, { shareBps }),
+  remove: (creatorId: string) => c.request<{ ok: true }>("DELETE", `/api/v1/agency/roster/${creatorId}`),
+  earnings: () => c.request<AgencyEarnings>("GET", "/api/v1/agency/earnings"),
+  statement: (from: string, to: string, format?: "json" | "csv") =>
+    c.request<AgencyStatement | string>("GET", `/api/v1/agency/earnings/statement?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}${format ? `&format=${format}` : ""}`),
+  live: (showId: string) => c.request<LiveAnalytics>("GET", `/api/v1/agency/shows/${showId}/live`),
+  // The creator's side.
+  creatorView: () => c.request<CreatorAgencyView>("GET", "/api/v1/creator/agency"),
+  accept: (invitationId: string) => c.request<CreatorAgencyView>("POST", `/api/v1/creator/agency-invitations/${invitationId}/accept`),
+  decline: (invitationId: string) => c.request<CreatorAgencyView>("POST", `/api/v1/creator/agency-invitations/${invitationId}/decline`),
+  leave: () => c.request<CreatorAgencyView>("POST", "/api/v1/creator/agency/leave"),
+});
+
+/** A new user, signed in, owning a new agency. */
+export async function newAgency(server: TestServer, name = "agency"): Promise<{ client: ApiClient; agency: MyAgency; userId: string; email: string }> {
+  const client = server.client();
+  const id = unique();
+  const email = `${name}-${id}@example.com`;
+  const signed = await client.auth.signUp(email, "password-123", `${name} ${id}`);
+  if (signed.status !== 201) throw new Error(`sign-up failed: ${JSON.stringify(signed.body)}`);
+  const res = await agencyApi(client).create({ name: `${name} ${id}`, handle: `${name}_${id}`.slice(0, 30) });
+  if (res.status !== 201) throw new Error(`agency failed: ${JSON.stringify(res.body)}`);
+  return { client, agency: res.body, userId: signed.body.user.id, email };
 }

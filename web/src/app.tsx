@@ -10,6 +10,12 @@ import { StudioListPage } from "./pages/studio/studio-list.tsx";
 import { StudioPage } from "./pages/studio/studio-page.tsx";
 import { MerchantPage, merchantTabs, type MerchantTab } from "./pages/merchant/merchant-page.tsx";
 import { BuyerOrdersPage } from "./pages/orders.tsx";
+import { LiveDashboardRoute, ReportsRoute } from "./pages/dashboard/routes.tsx";
+import { AgencyPage } from "./pages/agency/agency-page.tsx";
+import { AgencyLivePage } from "./pages/agency/agency-live-page.tsx";
+import { CreatorAgencyPage } from "./pages/agency/creator-agency-card.tsx";
+import { CreatorPage, creatorTabs, type CreatorTab } from "./pages/creator/creator-hub.tsx";
+import { CreatorPublicPage } from "./pages/creator/public-page.tsx";
 
 function Shell({ children, tone = "light" }: { children: ComponentChildren; tone?: "light" | "dark" }) {
   const { m } = useI18n();
@@ -61,5 +67,14 @@ export function App() {
   if ((p = matchPath("/merchant/:tab", path)) && (merchantTabs as readonly string[]).includes(p.tab!))
     return <Shell><MerchantPage tab={p.tab as MerchantTab} /></Shell>;
   if (path === "/orders") return <Shell><BuyerOrdersPage /></Shell>;
+  if ((p = matchPath("/dashboard/shows/:id", path))) return <Shell><LiveDashboardRoute key={p.id} showId={p.id!} /></Shell>;
+  if (path === "/dashboard/reports") return <Shell><ReportsRoute /></Shell>;
+  if (path === "/agency") return <Shell><AgencyPage /></Shell>;
+  if ((p = matchPath("/agency/shows/:id", path))) return <Shell><AgencyLivePage key={p.id} showId={p.id!} /></Shell>;
+  if (path === "/creator/agency") return <Shell><CreatorAgencyPage /></Shell>;
+  if (path === "/creator") return <Shell><CreatorPage tab="profile" /></Shell>;
+  if ((p = matchPath("/creator/:tab", path)) && (creatorTabs as readonly string[]).includes(p.tab!))
+    return <Shell><CreatorPage tab={p.tab as CreatorTab} /></Shell>;
+  if ((p = matchPath("/c/:handle", path))) return <Shell><CreatorPublicPage key={p.handle} handle={p.handle!} /></Shell>;
   return <NotFound />;
 }

@@ -27,15 +27,16 @@ export function createAccounts(deps: { db: Db; sessionTtlMs: number }): Accounts
     db
       .selectFrom("users")
       .leftJoin("merchants", "merchants.id", "users.merchant_id")
-      .select(["users.id", "users.email", "users.display_name", "users.role", "users.merchant_id", "merchants.name as merchant_name"]);
+      .select(["users.id", "users.email", "users.display_name", "users.role", "users.merchant_id", "merchants.name as merchant_name", "merchants.default_currency as merchant_currency"]);
 
-  const toUser = (r: { id: string; email: string; display_name: string; role: Role; merchant_id: string | null; merchant_name: string | null }): User => ({
+  const toUser = (r: { id: string; email: string; display_name: string; role: Role; merchant_id: string | null; merchant_name: string | null; merchant_currency: string | null }): User => ({
     id: r.id,
     email: r.email,
     displayName: r.display_name,
     role: r.role,
     merchantId: r.merchant_id,
     merchantName: r.merchant_name,
+    merchantCurrency: r.merchant_currency,
   });
 
   return {

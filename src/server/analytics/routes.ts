@@ -17,7 +17,7 @@ const MAX_RANGE_DAYS = 366;
  * POST /api/v1/analytics/events                      funnel events from a viewer's app (≤ 50; anonymous allowed)
  * GET  /api/v1/analytics/shows/:showId/live          the show's minute series, funnel, GMV, per product
  * GET  /api/v1/analytics/shows/:showId/live/stream   the same, pushed as server-sent events (`analytics.live`)
- * GET  /api/v1/analytics/report?from&to&showId|productId[&format=csv&by=day|show|product]
+ * GET  /api/v1/analytics/report?from&to&showId|productId&creatorId&campaignId[&format=csv&by=day|show|product]
  * Live figures: the show's merchant staff, its host, admins. Reports: the same, scoped to their shows.
  */
 export function analyticsRoutes(app: Http, deps: { analytics: Analytics; ingestLimit?: { burst: number; perSecond: number } }) {
@@ -76,7 +76,7 @@ export function analyticsRoutes(app: Http, deps: { analytics: Analytics; ingestL
       const from = q.from ? instant(q.from, "from") : to - 30 * DAY_MS;
       if (!(from < to)) throw new AppError("validation_failed", "`from` must be before `to`.", [{ path: "querystring.from", message: "must be before to" }]);
       if (to - from > MAX_RANGE_DAYS * DAY_MS) throw new AppError("validation_failed", `A report covers at most ${MAX_RANGE_DAYS} days.`, [{ path: "querystring.to", message: "range too long" }]);
-      const { report } = unwrap(await analytics.report(user, { from, to, showId: q.showId, productId: q.productId }));
+      const { report } = unwrap(await analytics.report(user, { from, to, showId: q.showId, productId: q.productId, creatorId: q.creatorId, campaignId: q.campaignId }));
       if (q.format === "csv") {
         const name = `vetrina-report-${report.from.slice(0, 10)}-${report.to.slice(0, 10)}-by-${q.by}.csv`;
         return reply.type("text/csv; charset=utf-8").header("content-disposition", `attachment; filename="${name}"`).send(reportCsv(report, q.by));

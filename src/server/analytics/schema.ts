@@ -42,6 +42,41 @@ export type AnalyticsTables = {
     refunded: number;
   };
   /**
+   * The same three rollups per UTC day (`day`: epoch ms of the day's start), written in the same
+   * transaction as the minutes: reports over days read these (a row per show, or show and product, per
+   * day) and only read minutes for the partial days at the edges of their range.
+   */
+  analytics_show_days: {
+    show_id: string;
+    day: number;
+    viewers_max: number;
+    joins: number;
+    likes: number;
+    chat_messages: number;
+    orders_paid: number;
+    orders_refunded: number;
+  };
+  analytics_product_days: {
+    show_id: string;
+    product_id: string;
+    day: number;
+    cards_shown: number;
+    cards_tapped: number;
+    checkouts_started: number;
+  };
+  analytics_sales_days: {
+    show_id: string;
+    product_id: string;
+    currency: string;
+    day: number;
+    orders_paid: number;
+    units_paid: number;
+    gmv: number;
+    orders_refunded: number;
+    units_refunded: number;
+    refunded: number;
+  };
+  /**
    * Who a show belongs to, as analytics saw it: reports are scoped by merchant and host without
    * reading the shows domain's tables.
    */
@@ -50,6 +85,8 @@ export type AnalyticsTables = {
     merchant_id: string;
     host_user_id: string;
     title: string;
+    /** the brand campaign a creator's show sells for (null: the merchant's own show); added by 0011_5 */
+    campaign_id: string | null;
     updated_at: number;
   };
   /**

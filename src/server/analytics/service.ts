@@ -6,6 +6,7 @@ import { fail, type Result } from "../platform/errors.ts";
 import type { Shows } from "../shows/service.ts";
 import type { Catalog } from "../catalog/service.ts";
 import type { Orders } from "../checkout/orders.ts";
+import type { Creators } from "../creators/service.ts";
 import { Aggregator, type AnalyticsSink } from "./aggregator.ts";
 import { TableEventLog, type EventLog, type OrderLine } from "./event-log.ts";
 import { LiveFeed } from "./live-feed.ts";
@@ -39,13 +40,18 @@ export interface ReportRequest {
   to: number;
   showId?: string;
   productId?: string;
+  /** a creator profile's id: the shows its user hosted */
+  creatorId?: string;
+  campaignId?: string;
 }
 
 export interface AnalyticsDeps {
   db: Db;
   dialect: "sqlite" | "postgres";
   bus: EventBus;
-  shows: Pick<Shows, "get" | "authorizeHost">;
+  shows: Pick<Shows, "get" | "authorizeHost" | "campaignOf">;
+  /** who is a creator (a viewer account with a creator profile hosts shows too), and whose shows a creator id names */
+  creators: Pick<Creators, "get" | "byUser">;
   catalog: Pick<Catalog, "get" | "getMany">;
   orders: Pick<Orders, "get">;
   log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
@@ -56,6 +62,11 @@ export interface AnalyticsDeps {
   /** how often live dashboards may get new figures, ms */
   pushMs?: number;
   now?: () => number;
+  /**
+   * Who else may follow a show's live figures (live and watch only, not reports): e.g. the staff of
+   * the agency whose roster the host is on. Asked only when the show's own people are refused.
+   */
+  extraLiveViewer?: (user: User, showId: string) => Promise<boolean>;
 }
 
 /** Show facts the analytics needs (scoping, titles, which products an ingested event may name), cached. */
@@ -79,8 +90,13 @@ export function createAnalytics(deps: AnalyticsDeps): Analytics {
     const cached = infos.get(showId);
     if (cached && now() - cached.at < SHOW_INFO_TTL_MS) return cached.info;
     if (infos.size > 10_000) infos.clear();
-    const info = deps.shows.get(showId).then((s) =>
-      s ? { dimension: { showId: s.id, merchantId: s.merchantId, hostId: s.hostId, title: s.title }, products: new Map(s.products.map((p) => [p.id, p.title])) } : null,
+    const info = Promise.all([deps.shows.get(showId), deps.shows.campaignOf(showId)]).then(([s, campaign]) =>
+      s
+        ? {
+            dimension: { showId: s.id, merchantId: s.merchantId, hostId: s.hostId, title: s.title, campaignId: campaign?.campaignId ?? null },
+            products: new Map(s.products.map((p) => [p.id, p.title])),
+          }
+        : null,
     );
     info.catch(() => infos.delete(showId));
     infos.set(showId, { at: now(), info });
@@ -177,6 +193,12 @@ export function createAnalytics(deps: AnalyticsDeps): Analytics {
     return r.ok ? { ok: true } : r;
   }
 
+  async function canWatchLive(user: User, showId: string): Promise<Result<{}>> {
+    const r = await canWatch(user, showId);
+    if (r.ok || r.code !== "forbidden" || !deps.extraLiveViewer) return r;
+    return (await deps.extraLiveViewer(user, showId)) ? { ok: true } : r;
+  }
+
   /** how to end each live stream when the app closes */
   const watching = new Set<() => void>();
   let closed = false;
@@ -199,13 +221,13 @@ export function createAnalytics(deps: AnalyticsDeps): Analytics {
     },
 
     async live(user, showId) {
-      const ok = await canWatch(user, showId);
+      const ok = await canWatchLive(user, showId);
       if (!ok.ok) return ok;
       return { ok: true, live: await computeLive(showId) };
     },
 
     async watch(user, showId, watcher) {
-      const ok = await canWatch(user, showId);
+      const ok = await canWatchLive(user, showId);
       if (!ok.ok) return ok;
       if (closed) return fail("stream_unavailable", "The server is shutting down; reconnect in a moment.");
       const first = await computeLive(showId);
@@ -220,7 +242,19 @@ export function createAnalytics(deps: AnalyticsDeps): Analytics {
     },
 
     async report(user, q) {
-      if (user.role === "viewer") return fail("forbidden", "Reports are for merchants, hosts and admins.");
+      const admin = user.role === "admin";
+      const staff = user.merchantId !== null;
+      // A viewer account that turned on a creator profile hosts shows: it sees the ones it hosted.
+      const hosts = user.role === "host" || (user.role === "viewer" && !!(await deps.creators.byUser(user.id)));
+      if (!admin && !staff && !hosts) return fail("forbidden", "Reports are for merchants, hosts and admins.");
+      let hostUserId: string | undefined;
+      if (q.creatorId) {
+        const creator = await deps.creators.get(q.creatorId);
+        if (!creator) return fail("not_found", "No such creator.");
+        // A merchant sees a creator's shows for its brand (the scope below); a creator only its own.
+        if (!admin && !staff && creator.userId !== user.id) return fail("forbidden", "A creator sees the figures of its own shows only.");
+        hostUserId = creator.userId;
+      }
       let scope: Scope = user.role === "admin" ? { all: true } : { all: false, merchantId: user.merchantId, hostId: user.id };
       if (q.showId) {
         const ok = await canWatch(user, q.showId);
@@ -233,10 +267,10 @@ export function createAnalytics(deps: AnalyticsDeps): Analytics {
         const owner = user.role === "admin" || (user.merchantId !== null && user.merchantId === product.merchantId);
         // A creator sees a product's figures in the shows it hosted; another merchant sees nothing of it.
         if (owner) scope = { all: true };
-        else if (user.role === "host") scope = { all: false, merchantId: null, hostId: user.id };
+        else if (hosts) scope = { all: false, merchantId: null, hostId: user.id };
         else return fail("forbidden", "Only the product's merchant, the hosts who sold it and admins can see its figures.");
       }
-      const rows = await store.reportRows({ from: q.from, to: q.to, scope, showId: q.showId, productId: q.productId });
+      const rows = await store.reportRows({ from: q.from, to: q.to, scope, showId: q.showId, productId: q.productId, hostUserId, campaignId: q.campaignId });
       const showIds = [...new Set([...rows.shows, ...rows.products, ...rows.sales].map((r) => r.showId))];
       const productIds = [...new Set([...rows.products, ...rows.sales].map((r) => r.productId))];
       const [dims, products] = await Promise.all([store.dimensions(showIds), deps.catalog.getMany(productIds)]);
@@ -247,6 +281,8 @@ export function createAnalytics(deps: AnalyticsDeps): Analytics {
         to: q.to,
         showId: q.showId ?? null,
         productId: q.productId ?? null,
+        creatorId: q.creatorId ?? null,
+        campaignId: q.campaignId ?? null,
         showTitle: (id) => showTitles.get(id) ?? id,
         productTitle: (id) => productTitles.get(id) ?? id,
       });

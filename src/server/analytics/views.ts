@@ -60,7 +60,7 @@ export function liveView(r: Rollup, o: { showId: string; now: number; currentVie
  */
 export function reportView(
   rows: { shows: ShowDayRow[]; products: ProductDayRow[]; sales: SalesDayRow[] },
-  o: { from: number; to: number; showId: string | null; productId: string | null; showTitle(id: string): string; productTitle(id: string): string },
+  o: { from: number; to: number; showId: string | null; productId: string | null; creatorId: string | null; campaignId: string | null; showTitle(id: string): string; productTitle(id: string): string },
 ): AnalyticsReport {
   const byProduct = !!o.productId;
   const make = () => {
@@ -89,6 +89,8 @@ export function reportView(
     to: new Date(o.to).toISOString(),
     showId: o.showId,
     productId: o.productId,
+    creatorId: o.creatorId,
+    campaignId: o.campaignId,
     totals: total.figures(),
     days: [...days.m.entries()].sort(([a], [b]) => a - b).map(([day, t]) => ({ day: new Date(day).toISOString().slice(0, 10), ...t.figures() })),
     shows: [...shows.m.entries()].map(([showId, t]) => ({ showId, title: o.showTitle(showId), ...t.figures() })).sort((a, b) => a.title.localeCompare(b.title)),

@@ -31,4 +31,12 @@ export const catalogMigrations: Record<string, Migration> = {
       await db.schema.createIndex("variants_product_idx").on("variants").column("product_id").execute();
     },
   },
+  "0011_2_external_products": {
+    async up(db: Kysely<any>) {
+      // A partner store's product: sold there, shown here. Its stock is the partner's (kept at 0 here).
+      await db.schema.alterTable("products").addColumn("kind", "text", (c) => c.notNull().defaultTo("own")).execute();
+      await db.schema.alterTable("products").addColumn("external_url", "text").execute();
+      await db.schema.alterTable("products").addColumn("store_name", "text").execute();
+    },
+  },
 };

@@ -8,6 +8,10 @@ export interface CatalogTables {
     status: "active" | "archived";
     /** JSON array of image URLs, in display order */
     images: string;
+    /** "own", or "external": sold by a partner store (external_url, store_name) */
+    kind: "own" | "external";
+    external_url: string | null;
+    store_name: string | null;
     created_at: number;
     updated_at: number;
   };

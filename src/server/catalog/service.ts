@@ -18,6 +18,8 @@ export interface Catalog {
   /** Takes `quantity` units inside the caller's transaction; false when not enough stock. */
   takeStock(tx: DbOrTx, variantId: string, quantity: number): Promise<boolean>;
   returnStock(tx: DbOrTx, variantId: string, quantity: number): Promise<void>;
+  /** The merchant's products that have a variant with one of these SKUs: SKU → product id (for partner-store reports). */
+  productIdsBySku(merchantId: string, skus: string[]): Promise<Map<string, string>>;
 }
 
 export interface VariantForSale {
@@ -30,6 +32,8 @@ export interface VariantForSale {
   price: number;
   stock: number;
   available: boolean;
+  /** sold by a partner store: checkout and flash sales refuse it (product_external) */
+  external: boolean;
 }
 
 class StockConflict extends Error {}
@@ -66,6 +70,9 @@ export function createCatalog(deps: { db: Db; bus: EventBus }): Catalog {
           status: r.status,
           images: JSON.parse(r.images) as string[],
           variants: byProduct.get(r.id) ?? [],
+          kind: r.kind,
+          externalUrl: r.kind === "external" ? r.external_url : null,
+          storeName: r.kind === "external" ? r.store_name : null,
           createdAt: iso(r.created_at),
           updatedAt: iso(r.updated_at),
         } satisfies Product,
@@ -76,7 +83,10 @@ export function createCatalog(deps: { db: Db; bus: EventBus }): Catalog {
 
   async function writeVariants(tx: DbOrTx, productId: string, input: ProductInput, existingIds: Set<string>) {
     const keep = new Set<string>();
-    for (const [position, v] of input.variants.entries()) {
+    // An external product's stock is the partner store's, not ours: nothing here can be sold from it.
+    const external = input.kind === "external";
+    for (const [position, v0] of input.variants.entries()) {
+      const v = external ? { ...v0, stock: 0, expectedStock: undefined } : v0;
       const values = { sku: v.sku ?? null, title: variantTitle(v.options), options: JSON.stringify(v.options), price: v.price, position, active: 1 };
       if (v.id && existingIds.has(v.id)) {
         keep.add(v.id);
@@ -117,6 +127,7 @@ export function createCatalog(deps: { db: Db; bus: EventBus }): Catalog {
             currency: input.currency,
             status: input.status,
             images: JSON.stringify(input.images),
+            ...externalColumns(input),
             created_at: now,
             updated_at: now,
           })
@@ -139,6 +150,7 @@ export function createCatalog(deps: { db: Db; bus: EventBus }): Catalog {
             currency: input.currency,
             status: input.status,
             images: JSON.stringify(input.images),
+            ...externalColumns(input),
             updated_at: Date.now(),
           })
           .where("id", "=", productId)
@@ -158,10 +170,11 @@ export function createCatalog(deps: { db: Db; bus: EventBus }): Catalog {
       const v = await db
         .selectFrom("variants")
         .innerJoin("products", "products.id", "variants.product_id")
-        .select(["products.id as product_id", "products.merchant_id"])
+        .select(["products.id as product_id", "products.merchant_id", "products.kind"])
         .where("variants.id", "=", variantId)
         .executeTakeFirst();
       if (!v || v.merchant_id !== merchantId) return fail("not_found", "No such variant.");
+      if (v.kind === "external") return fail("product_external", "This product is sold by a partner store: its stock is the store's.");
       await db.updateTable("variants").set({ stock }).where("id", "=", variantId).execute();
       bus.publish({ type: "stock.changed", productId: v.product_id });
       return { ok: true, product: (await load([v.product_id]))[0]! };
@@ -208,6 +221,7 @@ export function createCatalog(deps: { db: Db; bus: EventBus }): Catalog {
           "products.merchant_id",
           "products.currency",
           "products.status",
+          "products.kind",
         ])
         .where("variants.id", "=", variantId)
         .executeTakeFirst();
@@ -222,6 +236,7 @@ export function createCatalog(deps: { db: Db; bus: EventBus }): Catalog {
         price: r.price,
         stock: r.stock,
         available: r.active === 1 && r.status === "active",
+        external: r.kind === "external",
       };
     },
 
@@ -235,6 +250,22 @@ export function createCatalog(deps: { db: Db; bus: EventBus }): Catalog {
       return Number(res.numUpdatedRows) === 1;
     },
 
+    async productIdsBySku(merchantId, skus) {
+      const wanted = [...new Set(skus)];
+      if (!wanted.length) return new Map();
+      const rows = await db
+        .selectFrom("variants")
+        .innerJoin("products", "products.id", "variants.product_id")
+        .select(["variants.sku", "products.id as product_id"])
+        .where("products.merchant_id", "=", merchantId)
+        .where("variants.sku", "in", wanted)
+        .orderBy("variants.active", "desc")
+        .execute();
+      const out = new Map<string, string>();
+      for (const r of rows) if (r.sku && !out.has(r.sku)) out.set(r.sku, r.product_id);
+      return out;
+    },
+
     async returnStock(tx, variantId, quantity) {
       await tx
         .updateTable("variants")
@@ -243,6 +274,11 @@ export function createCatalog(deps: { db: Db; bus: EventBus }): Catalog {
         .execute();
     },
   };
+}
+
+function externalColumns(input: ProductInput) {
+  const external = input.kind === "external";
+  return { kind: external ? ("external" as const) : ("own" as const), external_url: external ? (input.externalUrl ?? null) : null, store_name: external ? (input.storeName ?? null) : null };
 }
 
 export function encodeCursor(at: number, id: string): string {

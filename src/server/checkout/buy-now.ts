@@ -105,6 +105,8 @@ export function createCheckout(deps: {
     const v = await catalog.variantForSale(db, body.variantId);
     if (!v) return fail("not_found", "No such product variant.");
     if (!v.available) return fail("product_unavailable");
+    // A partner store's product is bought on that store (through /go/:showId/:productId), never here.
+    if (v.external) return fail("product_external");
     const ctx = await deps.shows.saleContext(body.showId, v.productId);
     if (!ctx.ok) return ctx;
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id, page } from "../../shared/contracts/common.ts";
+import { Id, IdempotencyKey, page } from "../../shared/contracts/common.ts";
 import { BuyNowBody, Order, OrderStatus, OrderTransitionBody } from "../../shared/contracts/checkout.ts";
 import { MerchantFeedEvent } from "../../shared/contracts/room.ts";
 import type { Http } from "../platform/http.ts";
@@ -9,7 +9,6 @@ import { requireMerchant, requireUser } from "../accounts/guard.ts";
 import type { Checkout } from "./buy-now.ts";
 import type { Orders } from "./orders.ts";
 
-const IdempotencyKey = z.string().trim().min(8).max(100).regex(/^[A-Za-z0-9_.:-]+$/);
 const PageQuery = z.object({ cursor: z.string().max(200).optional(), limit: z.coerce.number().int().min(1).max(100).default(25) });
 
 export function checkoutRoutes(app: Http, deps: { checkout: Checkout; orders: Orders; bus: EventBus }) {

@@ -103,7 +103,7 @@ describe("commissions", () => {
       const b = await balancesOf(kol.client);
       return b[0]?.pending === expected ? b : null;
     }, 10_000);
-    assert.deepEqual(pending, [{ currency: "EUR", pending: expected, available: 0 }]);
+    assert.deepEqual(pending, [{ currency: "EUR", pending: expected, available: 0, paidOut: 0 }]);
     const entries = await ledger({ creatorId: kol.creator.id });
     assert.deepEqual(
       entries.map((e) => [e.kind, e.order_id, e.product_id, Number(e.line_total), e.rate_bps, Number(e.amount), e.idempotency_key.split(":")[0]]),
@@ -193,12 +193,50 @@ describe("commissions", () => {
     await until("the accrual", async () => (await balancesOf(kol.client))[0]?.pending === 362);
     assert.equal((await earningsApi(kol.client).balances()).body.holdDays, 14);
     clock.advance(14 * DAY - 60_000);
-    assert.deepEqual(await balancesOf(kol.client), [{ currency: "EUR", pending: 362, available: 0 }]);
+    assert.deepEqual(await balancesOf(kol.client), [{ currency: "EUR", pending: 362, available: 0, paidOut: 0 }]);
     clock.advance(120_000);
-    assert.deepEqual(await balancesOf(kol.client), [{ currency: "EUR", pending: 0, available: 362 }]);
+    assert.deepEqual(await balancesOf(kol.client), [{ currency: "EUR", pending: 0, available: 362, paidOut: 0 }]);
     await brand.orders.transition(order.id, "cancelled");
     await until("the reversal", async () => (await balancesOf(kol.client))[0]?.available === 0);
-    assert.deepEqual(await balancesOf(kol.client), [{ currency: "EUR", pending: 0, available: 0 }], "never negative in either bucket");
+    assert.deepEqual(await balancesOf(kol.client), [{ currency: "EUR", pending: 0, available: 0, paidOut: 0 }], "never negative in either bucket");
+  });
+
+  test("payouts: the operator pays at most the available balance, once per Idempotency-Key; concurrent payouts cannot overdraw", async () => {
+    const kol = await liveCampaignShow("payee");
+    await buy(kol.show.id, tee, 4); // 11600 → 1450
+    await until("the accrual", async () => (await balancesOf(kol.client))[0]?.pending === 1450);
+    const admin = await server.as("admin");
+    const pay = (body: Record<string, unknown>, key?: string) =>
+      admin.request<{ id: string; amount: number }>("POST", "/api/v1/admin/payouts", { beneficiaryType: "creator", beneficiaryId: kol.creator.id, currency: "EUR", reference: "SEPA 2026-11-30", ...body }, key ? { "idempotency-key": key } : {});
+
+    // Pending money cannot be paid out.
+    assert.equal((await pay({ amount: 1 }, "payout-pending-1")).problem?.code, "payout_exceeds_available");
+    clock.advance(15 * DAY);
+    const due = (await admin.request<{ items: { beneficiaryId: string; available: number }[] }>("GET", "/api/v1/admin/payouts/due?currency=EUR")).body.items;
+    assert.equal(due.find((d) => d.beneficiaryId === kol.creator.id)?.available, 1450);
+
+    // Only admins; a key is required; the body is validated.
+    assert.equal((await brand.request("POST", "/api/v1/admin/payouts", { beneficiaryType: "creator", beneficiaryId: kol.creator.id, currency: "EUR", amount: 1, reference: "x" }, { "idempotency-key": "payout-brand-1" })).problem?.code, "forbidden");
+    assert.equal((await pay({ amount: 100 })).problem?.code, "idempotency_key_required");
+    assert.equal((await pay({ amount: 10.5 }, "payout-float-1")).problem?.code, "validation_failed");
+
+    const first = await pay({ amount: 1000 }, "payout-first-1");
+    assert.equal(first.status, 201);
+    const again = await pay({ amount: 1000 }, "payout-first-1");
+    assert.equal(again.status, 200, "a retry answers the same payout");
+    assert.equal(again.body.id, first.body.id);
+    assert.equal((await pay({ amount: 999 }, "payout-first-1")).problem?.code, "idempotency_key_reused");
+    assert.deepEqual(await balancesOf(kol.client), [{ currency: "EUR", pending: 0, available: 450, paidOut: 1000 }]);
+
+    // Four payouts of 300 decided at once on 450 available: one is written, the others refused.
+    const racing = await Promise.all(["a", "b", "c", "d"].map((k) => pay({ amount: 300 }, `payout-race-${k}`)));
+    assert.deepEqual(racing.map((r) => r.status).sort(), [201, 409, 409, 409]);
+    assert.deepEqual(await balancesOf(kol.client), [{ currency: "EUR", pending: 0, available: 150, paidOut: 1300 }]);
+    const mine = (await kol.client.request<{ items: { amount: number }[] }>("GET", "/api/v1/me/payouts")).body.items;
+    assert.deepEqual(mine.map((p) => p.amount), [300, 1000]);
+    assert.equal((await viewer.request("GET", "/api/v1/me/payouts")).problem?.code, "creator_profile_required");
+    const csv = (await admin.request<string>("GET", "/api/v1/admin/payouts/due?currency=EUR&format=csv")).body;
+    assert.match(csv, new RegExp(`^creator,${kol.creator.id},EUR,150\\r$`, "m"));
   });
 
   test("a duplicated order.paid event, a retry and a repeated cancellation enter nothing twice", async () => {
@@ -219,7 +257,7 @@ describe("commissions", () => {
     await Promise.all([server.app.commissions.recordReversal(order.id), server.app.commissions.recordReversal(order.id)]);
     await server.app.commissions.idle();
     assert.deepEqual((await ledger({ orderId: order.id })).map((e) => [e.kind, Number(e.amount)]), [["accrual", 725], ["reversal", -725]]);
-    assert.deepEqual(await balancesOf(kol.client), [{ currency: "EUR", pending: 0, available: 0 }]);
+    assert.deepEqual(await balancesOf(kol.client), [{ currency: "EUR", pending: 0, available: 0, paidOut: 0 }]);
   });
 
   test("a status event that is not a cancellation reverses nothing; a payment whose order was already cancelled nets to zero", async () => {

@@ -45,4 +45,29 @@ export const commissionsMigrations: Record<string, Migration> = {
       await db.schema.alterTable("commission_entries").addColumn("share_bps", "integer").execute();
     },
   },
+  "0011_7_commission_payouts": {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable("commission_payouts")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("idempotency_key", "text", (c) => c.notNull().unique())
+        .addColumn("beneficiary_type", "text", (c) => c.notNull())
+        .addColumn("beneficiary_id", "text", (c) => c.notNull())
+        .addColumn("currency", "text", (c) => c.notNull())
+        .addColumn("seq", "integer", (c) => c.notNull())
+        .addColumn("amount", "bigint", (c) => c.notNull().check(sql`amount > 0`))
+        .addColumn("reference", "text", (c) => c.notNull())
+        .addColumn("created_by", "text", (c) => c.notNull())
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        // The n-th payout of a beneficiary in a currency: two payouts decided on the same balance collide here.
+        .addUniqueConstraint("commission_payouts_seq_uq", ["beneficiary_type", "beneficiary_id", "currency", "seq"])
+        .execute();
+      if (db.getExecutor().adapter instanceof PostgresAdapter) {
+        await sql`create trigger commission_payouts_append_only before update or delete on commission_payouts for each row execute function commission_entries_append_only()`.execute(db);
+      } else {
+        await sql`create trigger commission_payouts_no_update before update on commission_payouts begin select raise(abort, 'commission_payouts is append-only'); end`.execute(db);
+        await sql`create trigger commission_payouts_no_delete before delete on commission_payouts begin select raise(abort, 'commission_payouts is append-only'); end`.execute(db);
+      }
+    },
+  },
 };

@@ -45,4 +45,24 @@ export interface CommissionsTables {
     reverses_id: string | null;
     created_at: number;
   };
+  /**
+   * Money paid out to a beneficiary (append-only too). What can be paid is the ledger's available
+   * balance (past the hold) minus what was paid before; `seq` numbers a beneficiary's payouts per
+   * currency, so two payouts decided on the same balance cannot both be written.
+   */
+  commission_payouts: {
+    id: string;
+    /** the operator's Idempotency-Key: a retried request pays once */
+    idempotency_key: string;
+    beneficiary_type: BeneficiaryType;
+    beneficiary_id: string;
+    currency: string;
+    seq: number;
+    /** minor units, > 0 */
+    amount: number;
+    /** the bank transfer's reference, or whatever the operator paid with */
+    reference: string;
+    created_by: string;
+    created_at: number;
+  };
 }

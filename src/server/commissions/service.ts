@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { Earnings, Statement } from "../../shared/contracts/commissions.ts";
+import type { Earnings, Payout, PayoutDue, PayoutInput, Statement } from "../../shared/contracts/commissions.ts";
 import type { Db } from "../platform/db.ts";
 import type { EventBus } from "../platform/bus.ts";
 import { fail, type Result } from "../platform/errors.ts";
@@ -13,6 +13,7 @@ import type { BeneficiaryType, CommissionsTables } from "./schema.ts";
 import { commissionFor, lineKeys } from "./money.ts";
 
 type Entry = CommissionsTables["commission_entries"];
+type Payouts = CommissionsTables["commission_payouts"];
 
 /** A sale attributed to a creator's campaign: an own order, or a partner store's conversion. */
 export interface AttributedSale {
@@ -54,6 +55,16 @@ export interface Commissions {
   balancesOf(type: BeneficiaryType, id: string): Promise<Earnings["balances"]>;
   /** Any beneficiary's statement for [from, to), as `statement` gives a creator its own. */
   statementOf(type: BeneficiaryType, id: string, from: number, to: number): Promise<Omit<Statement, "creatorId">>;
+  /**
+   * Records money paid out to a beneficiary: at most its available balance. A repeated Idempotency-Key
+   * answers the payout it made (`replayed`) and pays nothing again.
+   */
+  payout(input: PayoutInput, byUserId: string, idempotencyKey: string): Promise<Result<{ payout: Payout; replayed: boolean }>>;
+  payouts(type: BeneficiaryType, id: string): Promise<Payout[]>;
+  /** The signed-in creator's own payouts. */
+  myPayouts(userId: string): Promise<Result<{ payouts: Payout[] }>>;
+  /** Every beneficiary with an available balance to pay out, largest first. */
+  payoutsDue(currency?: string): Promise<PayoutDue[]>;
   /** Resolves once the ledger writes started by events so far have finished. */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -117,6 +128,27 @@ export function createCommissions(deps: CommissionsDeps): Commissions {
     p.then(done, done);
     return p;
   }
+
+  async function paidOut(type: BeneficiaryType, id: string): Promise<Map<string, number>> {
+    const rows = await db
+      .selectFrom("commission_payouts")
+      .select((eb) => ["currency", eb.fn.sum<string | number>("amount").as("paid")])
+      .where("beneficiary_type", "=", type)
+      .where("beneficiary_id", "=", id)
+      .groupBy("currency")
+      .execute();
+    return new Map(rows.map((r) => [r.currency, Number(r.paid)]));
+  }
+
+  const payoutOf = (r: Payouts): Payout => ({
+    id: r.id,
+    beneficiaryType: r.beneficiary_type,
+    beneficiaryId: r.beneficiary_id,
+    currency: r.currency,
+    amount: Number(r.amount),
+    reference: r.reference,
+    at: iso(Number(r.created_at)),
+  });
 
   const offs = [
     bus.subscribe("order.paid", (e) => track("accrual", e.orderId, () => self.recordPaid(e.orderId))),
@@ -223,15 +255,98 @@ export function createCommissions(deps: CommissionsDeps): Commissions {
 
     async balancesOf(type, id) {
       const cutoff = now() - deps.holdMs;
-      const rows = await db
+      const [rows, paid] = await Promise.all([
+        db
+          .selectFrom("commission_entries")
+          .select((eb) => ["currency", eb.fn.sum<string | number>("amount").as("total"), sql<string | number>`sum(case when earned_at <= ${cutoff} then amount else 0 end)`.as("available")])
+          .where("beneficiary_type", "=", type)
+          .where("beneficiary_id", "=", id)
+          .groupBy("currency")
+          .execute(),
+        paidOut(type, id),
+      ]);
+      const ledger = new Map(rows.map((r) => [r.currency, { total: Number(r.total), available: Number(r.available) }]));
+      const currencies = [...new Set([...ledger.keys(), ...paid.keys()])].sort();
+      return currencies.map((currency) => {
+        const l = ledger.get(currency) ?? { total: 0, available: 0 };
+        const out = paid.get(currency) ?? 0;
+        return { currency, pending: l.total - l.available, available: l.available - out, paidOut: out };
+      });
+    },
+
+    async payout(input, by, idempotencyKey) {
+      for (let attempt = 0; ; attempt++) {
+        const prior = await db.selectFrom("commission_payouts").selectAll().where("idempotency_key", "=", idempotencyKey).executeTakeFirst();
+        if (prior) {
+          const same = prior.beneficiary_type === input.beneficiaryType && prior.beneficiary_id === input.beneficiaryId && prior.currency === input.currency && Number(prior.amount) === input.amount;
+          if (!same) return fail("idempotency_key_reused", "This Idempotency-Key was used for another payout.");
+          return { ok: true, payout: payoutOf(prior), replayed: true };
+        }
+        // The payout count first, then the balance: a payout written in between either shows in the
+        // balance or takes our number (and the insert below writes nothing).
+        const last = await db
+          .selectFrom("commission_payouts")
+          .select((eb) => eb.fn.max<number | string>("seq").as("seq"))
+          .where("beneficiary_type", "=", input.beneficiaryType)
+          .where("beneficiary_id", "=", input.beneficiaryId)
+          .where("currency", "=", input.currency)
+          .executeTakeFirst();
+        const balance = (await self.balancesOf(input.beneficiaryType, input.beneficiaryId)).find((b) => b.currency === input.currency);
+        if (!balance || input.amount > balance.available)
+          return fail("payout_exceeds_available", `At most ${Math.max(0, balance?.available ?? 0)} (minor units) of ${input.currency} is available to pay out.`);
+        const row = {
+          id: newId("pay"),
+          idempotency_key: idempotencyKey,
+          beneficiary_type: input.beneficiaryType,
+          beneficiary_id: input.beneficiaryId,
+          currency: input.currency,
+          seq: Number(last?.seq ?? 0) + 1,
+          amount: input.amount,
+          reference: input.reference,
+          created_by: by,
+          created_at: now(),
+        };
+        // The balance was read for payout number `seq`: if another payout took that number meanwhile
+        // (or the same key arrived twice), nothing is written and the decision is made again.
+        const written = await db.insertInto("commission_payouts").values(row).onConflict((oc) => oc.doNothing()).executeTakeFirst();
+        if (Number(written.numInsertedOrUpdatedRows ?? 0) === 1) return { ok: true, payout: payoutOf(row), replayed: false };
+        if (attempt >= 5) return fail("conflict", "Other payouts to this beneficiary are being made; try again.");
+      }
+    },
+
+    async payouts(type, id) {
+      const rows = await db.selectFrom("commission_payouts").selectAll().where("beneficiary_type", "=", type).where("beneficiary_id", "=", id).orderBy("created_at", "desc").orderBy("seq", "desc").execute();
+      return rows.map(payoutOf);
+    },
+
+    async myPayouts(userId) {
+      const creator = await deps.creators.byUser(userId);
+      if (!creator) return fail("creator_profile_required");
+      return { ok: true, payouts: await self.payouts("creator", creator.id) };
+    },
+
+    async payoutsDue(currency) {
+      const cutoff = now() - deps.holdMs;
+      let earned = db
         .selectFrom("commission_entries")
-        .select((eb) => ["currency", eb.fn.sum<string | number>("amount").as("total"), sql<string | number>`sum(case when earned_at <= ${cutoff} then amount else 0 end)`.as("available")])
-        .where("beneficiary_type", "=", type)
-        .where("beneficiary_id", "=", id)
-        .groupBy("currency")
-        .orderBy("currency")
-        .execute();
-      return rows.map((r) => ({ currency: r.currency, pending: Number(r.total) - Number(r.available), available: Number(r.available) }));
+        .select((eb) => ["beneficiary_type", "beneficiary_id", "currency", eb.fn.sum<string | number>("amount").as("available")])
+        .where("earned_at", "<=", cutoff)
+        .groupBy(["beneficiary_type", "beneficiary_id", "currency"]);
+      let paid = db
+        .selectFrom("commission_payouts")
+        .select((eb) => ["beneficiary_type", "beneficiary_id", "currency", eb.fn.sum<string | number>("amount").as("paid")])
+        .groupBy(["beneficiary_type", "beneficiary_id", "currency"]);
+      if (currency) {
+        earned = earned.where("currency", "=", currency);
+        paid = paid.where("currency", "=", currency);
+      }
+      const [e, p] = await Promise.all([earned.execute(), paid.execute()]);
+      const key = (r: { beneficiary_type: string; beneficiary_id: string; currency: string }) => `${r.beneficiary_type}\u0000${r.beneficiary_id}\u0000${r.currency}`;
+      const paidBy = new Map(p.map((r) => [key(r), Number(r.paid)]));
+      return e
+        .map((r) => ({ beneficiaryType: r.beneficiary_type, beneficiaryId: r.beneficiary_id, currency: r.currency, available: Number(r.available) - (paidBy.get(key(r)) ?? 0) }))
+        .filter((d) => d.available > 0)
+        .sort((a, b) => b.available - a.available || (a.beneficiaryId < b.beneficiaryId ? -1 : 1));
     },
 
     async statement(userId, from, to) {

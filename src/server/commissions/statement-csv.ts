@@ -12,7 +12,7 @@ function field(v: string | number): string {
  * The statement's entries, one per row, amounts in minor units. Only entries, no total rows, so any
  * spreadsheet sum over `amount` equals the JSON statement's net and the ledger.
  */
-export function statementCsv(s: Statement): string {
+export function statementCsv(s: Pick<Statement, "entries">): string {
   const rows = s.entries.map((e) =>
     [e.id, e.at, e.kind, e.orderId, e.orderNumber, e.campaignId, e.showId, e.productId, e.lineKey, e.currency, e.lineTotal, e.rateBps, e.shareBps ?? "", e.amount, e.availableAt].map(field).join(","),
   );

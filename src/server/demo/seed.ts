@@ -7,6 +7,7 @@ import type { Catalog } from "../catalog/service.ts";
 import type { Shows } from "../shows/service.ts";
 import type { Creators } from "../creators/service.ts";
 import type { Campaigns } from "../campaigns/service.ts";
+import type { Agencies } from "../agencies/service.ts";
 
 export const DEMO_PASSWORD = "vetrina-demo";
 
@@ -22,6 +23,7 @@ const ACCOUNTS = [
   { email: "host@vetrina.test", displayName: "Marco Live", role: "host" as const, note: "creator @marcolive: hosts the demo show for the brand's campaign, earns commission" },
   { email: "viewer@vetrina.test", displayName: "Sofia", role: "viewer" as const, note: "shopper" },
   { email: "admin@vetrina.test", displayName: "Operator", role: "admin" as const, note: "instance operator" },
+  { email: "agency@vetrina.test", displayName: "Stella (Stella Talent)", role: "viewer" as const, note: "owner of the agency Stella Talent: @marcolive on its roster at 20 %" },
 ];
 
 /** A flat product picture as SVG, so the demo needs no image files in the repository. */
@@ -35,7 +37,7 @@ function productSvg(label: string, bg: string, fg: string): string {
  * shopper, a catalog and two shows: the creator's campaign show and one of the merchant's own. Runs only
  * on an empty database.
  */
-export async function seedDemoData(deps: { db: Db; accounts: Accounts; catalog: Catalog; shows: Shows; creators: Creators; campaigns: Campaigns; log: Logger; uploadsDir?: string }): Promise<DemoAccount[]> {
+export async function seedDemoData(deps: { db: Db; accounts: Accounts; catalog: Catalog; shows: Shows; creators: Creators; campaigns: Campaigns; agencies?: Agencies; log: Logger; uploadsDir?: string }): Promise<DemoAccount[]> {
   const { db, accounts, catalog, shows, creators, campaigns, log } = deps;
   const listed = ACCOUNTS.map((a) => ({ email: a.email, password: DEMO_PASSWORD, role: a.role, note: a.note }));
   const existing = await db.selectFrom("users").select("id").limit(1).executeTakeFirst();
@@ -49,7 +51,9 @@ export async function seedDemoData(deps: { db: Db; accounts: Accounts; catalog: 
   for (const a of ACCOUNTS) {
     const r = await accounts.signUp({ email: a.email, password: DEMO_PASSWORD, displayName: a.displayName, role: a.role, merchantId: a.role === "merchant" ? merchant.id : null });
     if (!r.ok) throw new Error(`demo seed: ${r.code}`);
-    ids[a.role] = r.user.id;
+    // The first account of a role is that role's demo account (the agency owner is a viewer too).
+    ids[a.role] ??= r.user.id;
+    ids[a.email] = r.user.id;
   }
 
   const images: Record<string, string> = {};
@@ -60,6 +64,7 @@ export async function seedDemoData(deps: { db: Db; accounts: Accounts; catalog: 
       ["sneaker", "Sneaker", "#e8f1f8", "#1f4e79"],
       ["lipstick", "Rossetto", "#fbeff2", "#a4133c"],
       ["mug", "Tazza", "#eef5ea", "#386641"],
+      ["espresso", "Espresso", "#f3ece6", "#5b3a29"],
       ["cover", "LIVE", "#1d1b2f", "#ff5d8f"],
     ];
     for (const [key, label, bg, fg] of pics) {
@@ -70,6 +75,18 @@ export async function seedDemoData(deps: { db: Db; accounts: Accounts; catalog: 
   }
   const img = (k: string) => (images[k] ? [images[k]!] : []);
 
+  // Sold by the brand's store on JD.com: the player's card opens the store through /go (see docs/creators-and-commissions.md).
+  const espresso = await catalog.create(merchant.id, {
+    title: "Espresso machine",
+    description: "15-bar pump, steam wand. Sold and shipped by Bottega Aurora's JD.com store.",
+    currency: "EUR",
+    status: "active",
+    images: img("espresso"),
+    variants: [{ sku: "JD-ESPRESSO-1", options: {}, price: 34900, stock: 0 }],
+    kind: "external",
+    externalUrl: "https://www.jd.com/",
+    storeName: "JD.com",
+  });
   const tee = await catalog.create(merchant.id, {
     title: "Organic cotton tee",
     description: "Heavyweight organic cotton, boxy fit. Made in Biella.",
@@ -111,7 +128,7 @@ export async function seedDemoData(deps: { db: Db; accounts: Accounts; catalog: 
     variants: [{ options: {}, price: 2400, stock: 15 }],
   });
 
-  const productIds = [tee.id, sneaker.id, lipstick.id, mug.id];
+  const productIds = [tee.id, sneaker.id, lipstick.id, mug.id, espresso.id];
   // The demo host is a creator selling the brand's products for a commission: 10 %, 15 % on the lipstick.
   const creator = await creators.create(ids.host!, {
     handle: "marcolive",
@@ -152,6 +169,16 @@ export async function seedDemoData(deps: { db: Db; accounts: Accounts; catalog: 
     hostId: ids.merchant!,
     productIds: [lipstick.id, mug.id],
   });
+  if (deps.agencies) {
+    // An MCN with the demo creator on its roster: it takes 20 % of his commission on every sale.
+    const owner = ids["agency@vetrina.test"]!;
+    const agency = await deps.agencies.create(owner, { name: "Stella Talent", handle: "stellatalent" });
+    if (!agency.ok) throw new Error(`demo seed: ${agency.code}`);
+    const invited = await deps.agencies.invite(owner, "marcolive", 2000);
+    if (!invited.ok) throw new Error(`demo seed: ${invited.code}`);
+    const joined = await deps.agencies.respond(ids.host!, invited.invitation.id, "accept");
+    if (!joined.ok) throw new Error(`demo seed: ${joined.code}`);
+  }
   log.info({ show: first.ok ? first.show.id : null }, "demo data created");
   return listed;
 }

@@ -216,6 +216,7 @@ export function createFlashSales(deps: {
       if (!allowed.ok) return allowed;
       const v = await catalog.variantForSale(db, input.variantId);
       if (!v) return fail("not_found", "No such product variant.");
+      if (v.external) return fail("product_external", "A partner store's product cannot have a flash sale here: its stock is the store's.");
       const ctx = await shows.saleContext(showId, v.productId);
       if (!ctx.ok) return ctx;
       if (input.perBuyerLimit > input.quantity) return fail("validation_failed", "The per-buyer limit cannot exceed the quantity.");

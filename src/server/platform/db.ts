@@ -14,9 +14,10 @@ import type { ModerationTables } from "../moderation/schema.ts";
 import type { CreatorsTables } from "../creators/schema.ts";
 import type { CampaignsTables } from "../campaigns/schema.ts";
 import type { CommissionsTables } from "../commissions/schema.ts";
+import type { PartnersTables } from "../partners/schema.ts";
 
 /** The database as Kysely sees it. Each domain declares its own tables in its schema.ts. */
-export interface Database extends AccountsTables, CatalogTables, ShowsTables, RoomTables, CheckoutTables, FlashSalesTables, ModerationTables, CreatorsTables, CampaignsTables, CommissionsTables {}
+export interface Database extends AccountsTables, CatalogTables, ShowsTables, RoomTables, CheckoutTables, FlashSalesTables, ModerationTables, CreatorsTables, CampaignsTables, CommissionsTables, PartnersTables {}
 
 export type Db = Kysely<Database>;
 export type Tx = Transaction<Database>;

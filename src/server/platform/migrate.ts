@@ -1,4 +1,4 @@
-import { Migrator, type Migration, type MigrationProvider } from "kysely";
+import { Migrator, PostgresAdapter, sql, type Migration, type MigrationProvider } from "kysely";
 import type { Db } from "./db.ts";
 import { accountsMigrations } from "../accounts/migrations.ts";
 import { catalogMigrations } from "../catalog/migrations.ts";
@@ -10,7 +10,9 @@ import { moderationMigrations } from "../moderation/migrations.ts";
 import { creatorsMigrations } from "../creators/migrations.ts";
 import { campaignsMigrations } from "../campaigns/migrations.ts";
 import { commissionsMigrations } from "../commissions/migrations.ts";
+import { agenciesMigrations } from "../agencies/migrations.ts";
 import { analyticsMigrations } from "../analytics/migrations.ts";
+import { partnersMigrations } from "../partners/migrations.ts";
 
 /**
  * Ordered migrations of every domain. Names carry a global sequence number so the order is
@@ -27,7 +29,9 @@ const all: Record<string, Migration> = {
   ...creatorsMigrations,
   ...campaignsMigrations,
   ...commissionsMigrations,
+  ...agenciesMigrations,
   ...analyticsMigrations,
+  ...partnersMigrations,
 };
 
 class StaticProvider implements MigrationProvider {
@@ -37,7 +41,10 @@ class StaticProvider implements MigrationProvider {
 }
 
 export async function migrateToLatest(db: Db): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: new StaticProvider() });
+  // On PostgreSQL, Kysely looks for its own tables in every schema unless told which one: with several
+  // instances in one database (a schema each), it would find another's and never create its own.
+  const schema = db.getExecutor().adapter instanceof PostgresAdapter ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s : undefined;
+  const migrator = new Migrator({ db, provider: new StaticProvider(), ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);

@@ -83,6 +83,7 @@ export function createShows(deps: ShowsDeps): Shows {
       .selectFrom("shows")
       .innerJoin("merchants", "merchants.id", "shows.merchant_id")
       .innerJoin("users", "users.id", "shows.host_user_id")
+      .leftJoin("creators", "creators.user_id", "shows.host_user_id")
       .select([
         "shows.id",
         "shows.merchant_id",
@@ -99,6 +100,8 @@ export function createShows(deps: ShowsDeps): Shows {
         "shows.like_count",
         "shows.showcased_product_id",
         "shows.recording",
+        "shows.campaign_id",
+        "creators.handle as host_handle",
       ]);
   type Row = Awaited<ReturnType<ReturnType<typeof summaryQuery>["executeTakeFirstOrThrow"]>>;
 
@@ -117,6 +120,8 @@ export function createShows(deps: ShowsDeps): Shows {
     endedAt: isoOrNull(r.ended_at),
     viewerCount: r.status === "live" ? deps.viewerCount(r.id) : 0,
     likeCount: r.like_count,
+    campaignId: r.campaign_id,
+    hostHandle: r.host_handle ?? null,
   });
 
   async function validateInput(merchantId: string, input: ShowInput): Promise<Result<{}>> {

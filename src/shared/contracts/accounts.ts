@@ -14,6 +14,8 @@ export const User = z.object({
   role: Role,
   merchantId: Id.nullable(),
   merchantName: z.string().nullable(),
+  /** the merchant's default currency (a campaign's currency), for merchant staff; null otherwise */
+  merchantCurrency: z.string().nullable(),
 });
 export type User = z.infer<typeof User>;
 

@@ -109,6 +109,10 @@ export const ReportQuery = z
     to: z.string().max(40).optional(),
     showId: Id.optional(),
     productId: Id.optional(),
+    /** a creator's shows (its creator profile id); combines with the other filters */
+    creatorId: Id.optional(),
+    /** the shows of a brand campaign; combines with the other filters */
+    campaignId: Id.optional(),
     format: z.enum(["json", "csv"]).default("json"),
     /** which breakdown the CSV lists (JSON has all three) */
     by: z.enum(["day", "show", "product"]).default("day"),
@@ -121,6 +125,8 @@ export const AnalyticsReport = z.object({
   to: z.string(),
   showId: Id.nullable(),
   productId: Id.nullable(),
+  creatorId: Id.nullable(),
+  campaignId: Id.nullable(),
   totals: Figures,
   /** per UTC day with data, oldest first */
   days: z.array(Figures.extend({ day: z.string() })),

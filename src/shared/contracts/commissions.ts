@@ -12,8 +12,10 @@ export const EarningsBalance = z.object({
   currency: Currency,
   /** still within the hold period */
   pending: SignedMinor,
-  /** past the hold period */
+  /** past the hold period and not paid out yet: what the next payout can pay (negative: a refund came after a payout, and is owed back from later earnings) */
   available: SignedMinor,
+  /** paid out so far; pending + available + paidOut = the ledger's sum */
+  paidOut: SignedMinor,
 });
 
 export const Earnings = z.object({
@@ -73,3 +75,39 @@ export const Statement = z.object({
   entries: z.array(StatementEntry),
 });
 export type Statement = z.infer<typeof Statement>;
+
+/* ---------- payouts ---------- */
+
+export const BeneficiaryType = z.enum(["creator", "agency"]);
+
+export const Payout = z.object({
+  id: Id,
+  beneficiaryType: BeneficiaryType,
+  beneficiaryId: Id,
+  currency: Currency,
+  /** minor units */
+  amount: z.number().int().positive(),
+  reference: z.string(),
+  at: IsoInstant,
+});
+export type Payout = z.infer<typeof Payout>;
+
+export const PayoutInput = z.object({
+  beneficiaryType: BeneficiaryType,
+  beneficiaryId: Id,
+  currency: Currency,
+  /** minor units; at most the beneficiary's available balance */
+  amount: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  /** the transfer's reference (bank, PayPal…) */
+  reference: z.string().trim().min(1).max(140),
+});
+export type PayoutInput = z.infer<typeof PayoutInput>;
+
+/** A beneficiary with money to pay out in a currency. */
+export const PayoutDue = z.object({
+  beneficiaryType: BeneficiaryType,
+  beneficiaryId: Id,
+  currency: Currency,
+  available: z.number().int().positive(),
+});
+export type PayoutDue = z.infer<typeof PayoutDue>;

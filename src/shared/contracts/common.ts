@@ -14,3 +14,6 @@ export function page<T extends z.ZodTypeAny>(item: T) {
   return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 }
 export const Ok = z.object({ ok: z.literal(true) });
+
+/** An `Idempotency-Key` header: a retried request with the same key does its work once. */
+export const IdempotencyKey = z.string().trim().min(8).max(100).regex(/^[A-Za-z0-9_.:-]+$/);

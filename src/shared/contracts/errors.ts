@@ -46,6 +46,18 @@ export const errorCatalogue = {
   creator_handle_taken: 409,
   campaign_not_joined: 403,
   campaign_ended: 409,
+  agency_not_found: 404,
+  agency_handle_taken: 409,
+  already_in_agency: 409,
+  agency_invitation_not_found: 404,
+  not_agency_member: 403,
+  not_on_roster: 404,
+  product_external: 409,
+  click_not_found: 404,
+  postback_signature_invalid: 401,
+  postback_timestamp_invalid: 401,
+  postback_replayed: 409,
+  payout_exceeds_available: 409,
 } as const;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -8,3 +8,5 @@ export * from "./room.ts";
 export * from "./creators.ts";
 export * from "./campaigns.ts";
 export * from "./commissions.ts";
+export * from "./agencies.ts";
+export * from "./partners.ts";

@@ -20,6 +20,10 @@ export const ShowSummary = z.object({
   endedAt: z.string().nullable(),
   viewerCount: z.number().int(),
   likeCount: z.number().int(),
+  /** set on a creator's campaign show (the brand is its merchant, the creator its host); null otherwise */
+  campaignId: Id.nullable(),
+  /** the host's creator handle, when the host has a creator profile */
+  hostHandle: z.string().nullable(),
 });
 export type ShowSummary = z.infer<typeof ShowSummary>;
 

@@ -8,6 +8,12 @@ import { Ok, page } from "../../../src/shared/contracts/common.ts";
 import { ModerationSettings, Moderator, Sanction, type ModerationSettingsInput, type SanctionInput, type SanctionKind } from "../../../src/shared/contracts/moderation.ts";
 import { FlashAttemptResult, FlashAuditEntry, FlashHoldCheckoutBody, FlashSale, FlashSaleStats, type FlashSaleInput } from "../../../src/shared/contracts/flash-sales.ts";
 import { serverClock } from "../lib/server-clock.ts";
+import { Creator, CreatorPage, FollowState, type CreatorInput } from "../../../src/shared/contracts/creators.ts";
+import { Campaign, CreatorCampaign, type CampaignInput, type CampaignShowInput } from "../../../src/shared/contracts/campaigns.ts";
+import { Earnings, Payout, Statement } from "../../../src/shared/contracts/commissions.ts";
+import { PartnerSecret, PartnerSettings } from "../../../src/shared/contracts/partners.ts";
+import { AgencyEarnings, AgencyInvitation, CreatorAgencyView, MyAgency, RosterDashboard, RosterEntry, type AgencyInput } from "../../../src/shared/contracts/agencies.ts";
+import { AnalyticsReport, LiveAnalytics } from "../../../src/shared/contracts/analytics.ts";
 
 const enc = encodeURIComponent;
 const UserReply = z.object({ user: User });
@@ -20,6 +26,8 @@ const FlashSaleList = z.object({ items: z.array(FlashSale) });
 const FlashAuditPage = z.object({ items: z.array(FlashAuditEntry) });
 const SanctionList = z.object({ items: z.array(Sanction) });
 const ModeratorList = z.object({ items: z.array(Moderator) });
+const CampaignList = z.object({ items: z.array(Campaign) });
+const CreatorCampaignList = z.object({ items: z.array(CreatorCampaign) });
 export type FlashAuditItem = z.infer<typeof FlashAuditEntry>;
 export type FlashHoldCheckout = z.input<typeof FlashHoldCheckoutBody>;
 
@@ -32,6 +40,8 @@ function timed<T extends { serverTime: string }>(p: Promise<T>): Promise<T> {
 }
 
 export type HostOption = z.infer<typeof HostOption>;
+/** A report's period (dates or ISO instants) and its filters. */
+export type ReportParams = { from?: string; to?: string; showId?: string; productId?: string; creatorId?: string; campaignId?: string };
 
 /** The REST API, one function per endpoint, every answer parsed with its contract. */
 export const api = {
@@ -72,6 +82,8 @@ export const api = {
     orders: (p: { status?: OrderStatus | ""; cursor?: string | null }) => http.get(`/api/v1/merchant/orders${qs(p)}`, OrderPage),
     order: (id: string) => http.get(`/api/v1/orders/${enc(id)}`, Order),
     setOrderStatus: (id: string, status: "shipped" | "delivered" | "cancelled") => http.post(`/api/v1/merchant/orders/${enc(id)}/status`, Order, { status }),
+    partner: () => http.get("/api/v1/merchant/partner", PartnerSettings),
+    rotatePartnerSecret: () => http.post("/api/v1/merchant/partner/secret", PartnerSecret, {}),
   },
   flash: {
     /** host or merchant staff: launch a flash sale during a live show */
@@ -97,9 +109,63 @@ export const api = {
     addModerator: (showId: string, email: string) => http.post(`/api/v1/shows/${enc(showId)}/moderators`, Moderator, { email }),
     removeModerator: (showId: string, userId: string) => http.del(`/api/v1/shows/${enc(showId)}/moderators/${enc(userId)}`, Ok),
   },
+  /** creator profiles and pages: any signed-in user may turn one on; anyone reads a page */
+  creators: {
+    mine: () => http.get("/api/v1/me/creator", Creator),
+    turnOn: (body: z.input<typeof CreatorInput>) => http.post("/api/v1/me/creator", Creator, body),
+    edit: (body: z.input<typeof CreatorInput>) => http.put("/api/v1/me/creator", Creator, body),
+    page: (handle: string) => http.get(`/api/v1/creators/${enc(handle)}`, CreatorPage),
+    follow: (handle: string) => http.post(`/api/v1/creators/${enc(handle)}/follow`, FollowState, {}),
+    unfollow: (handle: string) => http.del(`/api/v1/creators/${enc(handle)}/follow`, FollowState),
+  },
+  /** a creator's campaigns, campaign shows and earnings (always its own) */
+  creator: {
+    campaigns: () => http.get("/api/v1/creator/campaigns", CreatorCampaignList),
+    respond: (id: string, action: "accept" | "join" | "decline") => http.post(`/api/v1/creator/campaigns/${enc(id)}/${action}`, CreatorCampaign, {}),
+    shows: () => http.get("/api/v1/creator/shows", ShowList),
+    scheduleShow: (body: z.input<typeof CampaignShowInput>) => http.post("/api/v1/creator/shows", Show, body),
+    earnings: () => http.get("/api/v1/me/earnings", Earnings),
+    payouts: () => http.get("/api/v1/me/payouts", z.object({ items: z.array(Payout) })),
+    /** the same URL with format=csv is the download */
+    statement: (url: string) => http.get(url, Statement),
+  },
+  /** the brand's campaigns: merchant staff, own campaigns only */
+  campaigns: {
+    list: () => http.get("/api/v1/merchant/campaigns", CampaignList),
+    get: (id: string) => http.get(`/api/v1/merchant/campaigns/${enc(id)}`, Campaign),
+    create: (body: z.input<typeof CampaignInput>) => http.post("/api/v1/merchant/campaigns", Campaign, body),
+    invite: (id: string, handles: string[]) => http.post(`/api/v1/merchant/campaigns/${enc(id)}/invitations`, Campaign, { handles }),
+  },
   buyer: {
     buyNow: (body: BuyNowBody, idempotencyKey: string) => http.post("/api/v1/checkout/buy-now", Order, body, { headers: { "idempotency-key": idempotencyKey } }),
     orders: (cursor?: string | null) => http.get(`/api/v1/me/orders${qs({ cursor })}`, OrderPage),
+  },
+  /** live analytics and reports: a show's merchant staff, its host (creator) and admins; reports scoped to their shows */
+  analytics: {
+    live: (showId: string, signal?: AbortSignal) => http.get(`/api/v1/analytics/shows/${enc(showId)}/live`, LiveAnalytics, { signal }),
+    /** server-sent events: `analytics.live`, each a LiveAnalytics */
+    liveStreamUrl: (showId: string) => `/api/v1/analytics/shows/${enc(showId)}/live/stream`,
+    report: (q: ReportParams, signal?: AbortSignal) => http.get(`/api/v1/analytics/report${qs(q)}`, AnalyticsReport, { signal }),
+    reportCsvUrl: (q: ReportParams, by: "day" | "show" | "product") => `/api/v1/analytics/report${qs({ ...q, format: "csv", by })}`,
+  },
+  /** an MCN agency's staff: its roster, invitations, earnings and roster creators' live shows */
+  agency: {
+    mine: (signal?: AbortSignal) => http.get("/api/v1/me/agency", MyAgency, { signal }),
+    create: (body: AgencyInput) => http.post("/api/v1/me/agency", MyAgency, body),
+    roster: (p: { from: string; to: string }) => http.get(`/api/v1/agency/roster${qs(p)}`, RosterDashboard),
+    invite: (handle: string, shareBps: number) => http.post("/api/v1/agency/invitations", AgencyInvitation, { handle, shareBps }),
+    revoke: (id: string) => http.del(`/api/v1/agency/invitations/${enc(id)}`, AgencyInvitation),
+    setShare: (creatorId: string, shareBps: number) => http.put(`/api/v1/agency/roster/${enc(creatorId)}/share`, RosterEntry, { shareBps }),
+    remove: (creatorId: string) => http.del(`/api/v1/agency/roster/${enc(creatorId)}`, Ok),
+    earnings: () => http.get("/api/v1/agency/earnings", AgencyEarnings),
+    statementCsvUrl: (p: { from: string; to: string }) => `/api/v1/agency/earnings/statement${qs({ ...p, format: "csv" })}`,
+    live: (showId: string, signal?: AbortSignal) => http.get(`/api/v1/agency/shows/${enc(showId)}/live`, LiveAnalytics, { signal }),
+    liveStreamUrl: (showId: string) => `/api/v1/agency/shows/${enc(showId)}/live/stream`,
+    /** the creator's side */
+    creatorView: () => http.get("/api/v1/creator/agency", CreatorAgencyView),
+    accept: (id: string) => http.post(`/api/v1/creator/agency-invitations/${enc(id)}/accept`, CreatorAgencyView, {}),
+    decline: (id: string) => http.post(`/api/v1/creator/agency-invitations/${enc(id)}/decline`, CreatorAgencyView, {}),
+    leave: () => http.post("/api/v1/creator/agency/leave", CreatorAgencyView, {}),
   },
 };
 

@@ -2,6 +2,7 @@ import type { Locale } from "../../../src/shared/contracts/accounts.ts";
 import { catalogs, locales, useI18n } from "../i18n/index.tsx";
 import { Link, navigate, useLocation } from "../router.tsx";
 import { canHost, isMerchant, signInHref, useSession } from "../session.tsx";
+import { useHasAgency } from "../pages/agency/use-agency.ts";
 
 export function LanguageSwitch({ compact = false }: { compact?: boolean }) {
   const { locale, setLocale, m } = useI18n();
@@ -22,6 +23,7 @@ export function LanguageSwitch({ compact = false }: { compact?: boolean }) {
 export function Header() {
   const { m } = useI18n();
   const { user, signOut } = useSession();
+  const hasAgency = useHasAgency(user);
   const { path } = useLocation();
   const here = (prefix: string) => (path === prefix || path.startsWith(`${prefix}/`) ? "page" : undefined);
   return (
@@ -47,9 +49,24 @@ export function Header() {
             {m.nav.merchant}
           </Link>
         )}
+        {canHost(user) && (
+          <Link href="/dashboard/reports" aria-current={here("/dashboard")}>
+            {m.dashboard.navReports}
+          </Link>
+        )}
+        {hasAgency && (
+          <Link href="/agency" aria-current={here("/agency")}>
+            {m.nav.agency}
+          </Link>
+        )}
         {user && (
           <Link href="/orders" aria-current={here("/orders")}>
             {m.nav.myOrders}
+          </Link>
+        )}
+        {user && (
+          <Link href="/creator" aria-current={here("/creator")}>
+            {m.nav.creator}
           </Link>
         )}
       </nav>

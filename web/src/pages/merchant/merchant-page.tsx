@@ -5,8 +5,9 @@ import { isMerchant, signInHref, useSession } from "../../session.tsx";
 import { OrdersTab } from "./orders-tab.tsx";
 import { ProductsTab } from "./products-tab.tsx";
 import { ShowsTab } from "./shows-tab.tsx";
+import { CampaignsTab } from "./campaigns-tab.tsx";
 
-export const merchantTabs = ["products", "shows", "orders"] as const;
+export const merchantTabs = ["products", "shows", "orders", "campaigns"] as const;
 export type MerchantTab = (typeof merchantTabs)[number];
 
 export function MerchantPage({ tab }: { tab: MerchantTab }) {
@@ -46,6 +47,7 @@ export function MerchantPage({ tab }: { tab: MerchantTab }) {
       {tab === "products" && <ProductsTab />}
       {tab === "shows" && <ShowsTab />}
       {tab === "orders" && <OrdersTab />}
+      {tab === "campaigns" && <CampaignsTab />}
     </div>
   );
 }

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { Product, ProductInput } from "../../../../src/shared/contracts/catalog.ts";
+import { externalUrlProblem, type Product, type ProductInput } from "../../../../src/shared/contracts/catalog.ts";
 import { isApiError } from "../../api/client.ts";
 import { api } from "../../api/endpoints.ts";
 import { Field } from "../../components/ui.tsx";
@@ -53,6 +53,10 @@ export function ProductForm({ product, onSaved, onCancel }: { product: Product |
   const [currency, setCurrency] = useState(product?.currency ?? "EUR");
   const [status, setStatus] = useState<"active" | "archived">(product?.status ?? "active");
   const [images, setImages] = useState<string[]>(product?.images ?? []);
+  // A partner store's product: sold on the store's page (its stock is the store's), shown and clicked here.
+  const [external, setExternal] = useState(product?.kind === "external");
+  const [externalUrl, setExternalUrl] = useState(product?.externalUrl ?? "");
+  const [storeName, setStoreName] = useState(product?.storeName ?? "");
   const [optionNames, setOptionNames] = useState<string[]>(initial.optionNames);
   const [rows, setRows] = useState<Row[]>(initial.rows);
   const [errors, setErrors] = useState<Errors>({});
@@ -79,6 +83,11 @@ export function ProductForm({ product, onSaved, onCancel }: { product: Product |
   function validate(): { errors: Errors; input?: ProductInput } {
     const es: Errors = {};
     if (!title.trim()) es.title = m.products.required;
+    if (external) {
+      if (!externalUrl.trim()) es.externalUrl = m.products.required;
+      else if (externalUrlProblem(externalUrl.trim())) es.externalUrl = m.products.urlInvalid;
+      if (!storeName.trim()) es.storeName = m.products.required;
+    }
     const names = optionNames.map((n) => n.trim());
     names.forEach((n, i) => {
       if (!n) es[`opt-${i}`] = m.products.required;
@@ -107,12 +116,13 @@ export function ProductForm({ product, onSaved, onCancel }: { product: Product |
                 : price.reason === "too_large"
                   ? m.products.priceTooLarge
                   : m.products.priceInvalid;
-      const stock = r.stock.trim() === "" ? NaN : Number(r.stock);
+      const stock = external ? 0 : r.stock.trim() === "" ? NaN : Number(r.stock);
       if (!Number.isInteger(stock) || stock < 0 || stock > 10_000_000) es[`stock-${r.key}`] = m.products.stockInvalid;
-      if (price.ok) variants.push({ ...(r.id ? { id: r.id, expectedStock: r.loadedStock } : {}), sku: r.sku.trim() || null, options, price: price.minor, stock });
+      if (price.ok) variants.push({ ...(r.id && !external ? { id: r.id, expectedStock: r.loadedStock } : r.id ? { id: r.id } : {}), sku: r.sku.trim() || null, options, price: price.minor, stock });
     }
     if (Object.keys(es).length) return { errors: es };
-    return { errors: es, input: { title: title.trim(), description: description.trim(), currency, images, status, variants } };
+    const kind = external ? { kind: "external" as const, externalUrl: externalUrl.trim(), storeName: storeName.trim() } : { kind: "own" as const };
+    return { errors: es, input: { title: title.trim(), description: description.trim(), currency, images, status, variants, ...kind } };
   }
 
   const submit = async (e: Event) => {
@@ -172,6 +182,24 @@ export function ProductForm({ product, onSaved, onCancel }: { product: Product |
           )}
         </Field>
       </div>
+
+      <fieldset class="external-fields">
+        <label class="checkbox">
+          <input type="checkbox" checked={external} onChange={(e) => setExternal(e.currentTarget.checked)} data-testid="product-external" />
+          {m.products.fExternal}
+        </label>
+        <p class="hint">{m.products.externalHint}</p>
+        {external && (
+          <>
+            <Field id="p-external-url" label={m.products.fExternalUrl} error={errors.externalUrl}>
+              {(a) => <input {...a} type="url" inputMode="url" data-testid="product-external-url" value={externalUrl} maxLength={2000} placeholder="https://" onInput={(e) => setExternalUrl(e.currentTarget.value)} />}
+            </Field>
+            <Field id="p-store-name" label={m.products.fStoreName} error={errors.storeName}>
+              {(a) => <input {...a} data-testid="product-store-name" value={storeName} maxLength={60} placeholder={m.products.storeNamePlaceholder} onInput={(e) => setStoreName(e.currentTarget.value)} />}
+            </Field>
+          </>
+        )}
+      </fieldset>
 
       <fieldset>
         <legend>{m.products.images}</legend>
@@ -236,7 +264,7 @@ export function ProductForm({ product, onSaved, onCancel }: { product: Product |
                 </th>
               ))}
               <th scope="col">{m.products.price(currency)}</th>
-              <th scope="col">{m.products.stockCol}</th>
+              {!external && <th scope="col">{m.products.stockCol}</th>}
               <th scope="col">{m.products.sku}</th>
               <th scope="col">
                 <span class="visually-hidden">{m.app.close}</span>
@@ -285,7 +313,7 @@ export function ProductForm({ product, onSaved, onCancel }: { product: Product |
                     />,
                     errors[`price-${r.key}`] ? null : preview(r),
                   )}
-                  {cell(
+                  {!external && cell(
                     `stock-${r.key}`,
                     m.products.stockCol,
                     <input

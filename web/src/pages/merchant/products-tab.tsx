@@ -3,6 +3,7 @@ import type { Product } from "../../../../src/shared/contracts/catalog.ts";
 import { api } from "../../api/endpoints.ts";
 import { ErrorBox, Spinner } from "../../components/ui.tsx";
 import { useI18n } from "../../i18n/index.tsx";
+import { PartnerStorePanel } from "./partner-store.tsx";
 import { ProductForm } from "./product-form.tsx";
 
 const PAGE = 20;
@@ -88,7 +89,7 @@ export function ProductsTab() {
                 <h2 class="card-title">{p.title}</h2>
                 <p class="muted">
                   {min === max ? fmt.money(min, p.currency) : `${fmt.money(min, p.currency)} – ${fmt.money(max, p.currency)}`} · {m.products.variants(p.variants.length)} ·{" "}
-                  {m.products.stock(p.variants.reduce((s, v) => s + v.stock, 0))}
+                  {p.kind === "external" && p.storeName ? <span class="chip">{m.products.onStore(p.storeName)} ↗</span> : m.products.stock(p.variants.reduce((s, v) => s + v.stock, 0))}
                   {p.status === "archived" && <span class="chip"> {m.products.archived}</span>}
                 </p>
               </div>
@@ -105,6 +106,7 @@ export function ProductsTab() {
           {m.app.loadMore}
         </button>
       )}
+      <PartnerStorePanel />
     </section>
   );
 }

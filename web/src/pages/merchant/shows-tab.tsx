@@ -54,16 +54,31 @@ export function ShowsTab() {
               <div class="grow">
                 <h2 class="card-title">{s.title}</h2>
                 <p class="muted">
-                  <StatusBadge status={s.status} /> <time dateTime={s.scheduledAt}>{fmt.dateTime(s.scheduledAt)}</time> · {m.shows.hostedBy(s.hostName)}
+                  <StatusBadge status={s.status} /> <time dateTime={s.scheduledAt}>{fmt.dateTime(s.scheduledAt)}</time> ·{" "}
+                  {s.campaignId ? (
+                    // A creator's campaign show: the creator edits and streams it, not the brand.
+                    <span title={m.shows.campaignShow} data-testid="campaign-show-host">
+                      {s.hostHandle ? <Link href={`/c/${encodeURIComponent(s.hostHandle)}`}>{m.shows.byCreator(s.hostHandle)}</Link> : m.shows.hostedBy(s.hostName)}
+                    </span>
+                  ) : (
+                    m.shows.hostedBy(s.hostName)
+                  )}
                 </p>
                 <div class="actions">
-                  <Link class="btn btn-small btn-primary" href={`/studio/${s.id}`}>
-                    {m.shows.studio}
-                  </Link>
+                  {!s.campaignId && (
+                    <Link class="btn btn-small btn-primary" href={`/studio/${s.id}`}>
+                      {m.shows.studio}
+                    </Link>
+                  )}
                   <Link class="btn btn-small btn-ghost" href={`/shows/${s.id}`}>
                     {m.shows.watch}
                   </Link>
-                  {s.status === "scheduled" && (
+                  {s.status !== "scheduled" && (
+                    <Link class="btn btn-small btn-ghost" href={`/dashboard/shows/${s.id}`} data-testid="show-dashboard">
+                      {m.dashboard.liveLink}
+                    </Link>
+                  )}
+                  {s.status === "scheduled" && !s.campaignId && (
                     <button type="button" class="btn btn-small btn-ghost" onClick={() => (setFlash(null), setEditing(s))} aria-label={`${m.shows.edit}: ${s.title}`}>
                       {m.shows.edit}
                     </button>

@@ -7,6 +7,7 @@ import { signInHref } from "../../session.tsx";
 import { api } from "../../api/endpoints.ts";
 import { isApiError } from "../../api/client.ts";
 import { CheckoutForm } from "./checkout-form.tsx";
+import { trackFunnel } from "../../lib/funnel-tracker.ts";
 import { OrderConfirmation, useSheetKeys } from "./sheet.tsx";
 
 type Step = { name: "choose" } | { name: "pay"; variant: Variant; quantity: number } | { name: "done"; order: Order };
@@ -148,7 +149,12 @@ export function BuySheet({
                 class="btn btn-primary btn-block"
                 data-testid="buy-now"
                 disabled={!variant || variant.stock === 0}
-                onClick={() => variant && setStep({ name: "pay", variant, quantity })}
+                onClick={() => {
+                  if (!variant) return;
+                  // The checkout starts: the funnel's third step (the server counts the card shown and the payment itself).
+                  trackFunnel({ kind: "checkout.started", showId, productId: product.id });
+                  setStep({ name: "pay", variant, quantity });
+                }}
               >
                 {m.sheet.buyNow}
                 {variant && <span class="btn-sub"> · {fmt.money(variant.price * quantity, product.currency)}</span>}

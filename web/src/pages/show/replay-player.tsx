@@ -13,6 +13,7 @@ import { Link } from "../../router.tsx";
 import { useSession } from "../../session.tsx";
 import { BuySheet } from "./buy-sheet.tsx";
 import { ProductCard } from "./product-card.tsx";
+import { trackFunnel } from "../../lib/funnel-tracker.ts";
 
 /** A replay is finalized a moment after its show ends: ask for it this often, this many times. */
 const REPLAY_POLL_MS = 2000;
@@ -195,7 +196,7 @@ export function ReplayPlayer({ show, reload, autoStart }: { show: Show; reload: 
         {started && <MuteToggle muted={muted} setMuted={setMuted} video={video} />}
 
         <div class="player-bottom">
-          {product && <ProductCard key={product.id} product={product} framePdt={card.framePdt} onOpen={() => void openSheet(product)} buttonRef={(b) => (cardButton.current = b)} />}
+          {product && <ProductCard key={product.id} product={product} showId={show.id} framePdt={card.framePdt} onOpen={() => (trackFunnel({ kind: "card.tapped", showId: show.id, productId: product.id }), void openSheet(product))} buttonRef={(b) => (cardButton.current = b)} />}
           {started && (
             <div class="replay-controls">
               <button type="button" class="round-btn replay-play" data-testid="replay-play" aria-label={position.paused ? m.replay.play : m.replay.pause} onClick={togglePlay}>

@@ -17,6 +17,7 @@ import { BusyChatNote, ChatOverlay, Composer, useChatRestriction } from "./chat.
 import { FlashBanner, FlashCheckoutSheet, useFlashSale } from "./flash-sale.tsx";
 import { LikeButton } from "./likes.tsx";
 import { ProductCard } from "./product-card.tsx";
+import { trackFunnel } from "../../lib/funnel-tracker.ts";
 import { ReplayPlayer, useReplayArrival } from "./replay-player.tsx";
 
 /** How long a showcase or flash-sale change may wait for its frame before it is shown anyway (the stream plays ~1 s behind). */
@@ -234,7 +235,7 @@ export function ViewerPage({ showId }: { showId: string }) {
           <BusyChatNote sampling={state.chatSampling} />
           <ChatOverlay chat={state.chat} questions={state.questions} you={state.you} productTitles={productTitles} />
           {flash && <FlashBanner c={flash} showId={showId} />}
-          {showcased && status !== "ended" && <ProductCard product={showcased} framePdt={state.showcasedAtFrame} onOpen={() => void openSheet(showcased)} buttonRef={(b) => (cardButton.current = b)} />}
+          {showcased && status !== "ended" && <ProductCard product={showcased} showId={showId} framePdt={state.showcasedAtFrame} onOpen={() => (trackFunnel({ kind: "card.tapped", showId, productId: showcased.id }), void openSheet(showcased))} buttonRef={(b) => (cardButton.current = b)} />}
           {user === null ? (
             <Link class="btn btn-primary btn-block sign-in-inline" href={signInHref(`/shows/${showId}`)} data-testid="sign-in-to-chat">
               {m.player.signInToChat}

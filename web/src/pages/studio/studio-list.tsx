@@ -54,6 +54,11 @@ export function StudioListPage() {
                   <Link class="btn btn-small btn-ghost" href={`/shows/${s.id}`}>
                     {m.studio.viewerPage}
                   </Link>
+                  {s.status !== "scheduled" && (
+                    <Link class="btn btn-small btn-ghost" href={`/dashboard/shows/${s.id}`}>
+                      {m.dashboard.liveLink}
+                    </Link>
+                  )}
                 </div>
               </div>
             </li>

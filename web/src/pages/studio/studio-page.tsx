@@ -243,6 +243,9 @@ export function StudioPage({ showId }: { showId: string }) {
   return (
     <div class="page studio">
       <StudioHead show={show} status={status ?? show.status} role={m.studio.title}>
+        <Link class="btn btn-small btn-ghost" href={`/dashboard/shows/${show.id}`} data-testid="open-dashboard">
+          {m.dashboard.liveLink}
+        </Link>
         {status !== "ended" && (
           <button type="button" class="btn btn-small btn-danger" data-testid="end-show" onClick={endShow}>
             {m.studio.endShow}
