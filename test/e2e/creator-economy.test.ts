@@ -184,7 +184,18 @@ describe("creators, brands and agencies: the whole money flow in the browser", (
       await phone.screenshot({ path: "test-results/e2e-creator-earnings.png", fullPage: true }).catch(() => {});
       await brand.screenshot({ path: "test-results/e2e-brand-dashboard.png", fullPage: true }).catch(() => {});
 
-      for (const ctx of [mctx, cctx, sctx, actx, vctx]) await ctx.close();
+      // The operator marks the creator verified on its public page; the badge shows to everyone.
+      const admin = await server.as("admin");
+      const adctx = await desktopContext(browser.browser, server.baseUrl, admin.cookie);
+      const adminPage = await adctx.newPage();
+      await adminPage.goto(`${server.baseUrl}/c/${handle}`);
+      await adminPage.getByTestId("verify-creator").click();
+      await adminPage.getByTestId("verify-creator").getByText("Remove verification").waitFor();
+      await player.goto(`${server.baseUrl}/c/${handle}`);
+      await player.locator(".creator-head .verified").waitFor();
+      assert.equal(await player.getByTestId("verify-creator").count(), 0, "only admins see the switch");
+
+      for (const ctx of [mctx, cctx, sctx, actx, vctx, adctx]) await ctx.close();
     } finally {
       await store.close();
     }

@@ -117,6 +117,8 @@ export const api = {
     page: (handle: string) => http.get(`/api/v1/creators/${enc(handle)}`, CreatorPage),
     follow: (handle: string) => http.post(`/api/v1/creators/${enc(handle)}/follow`, FollowState, {}),
     unfollow: (handle: string) => http.del(`/api/v1/creators/${enc(handle)}/follow`, FollowState),
+    /** admin only */
+    verify: (creatorId: string, verified: boolean) => http.post(`/api/v1/admin/creators/${enc(creatorId)}/verify`, Creator, { verified }),
   },
   /** a creator's campaigns, campaign shows and earnings (always its own) */
   creator: {

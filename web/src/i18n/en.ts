@@ -572,6 +572,8 @@ export const en = {
   },
   creatorPage: {
     verified: "Verified creator",
+    verify: "Mark verified",
+    unverify: "Remove verification",
     follow: "Follow",
     unfollow: "Unfollow",
     signInToFollow: "Sign in to follow",

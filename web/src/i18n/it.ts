@@ -568,6 +568,8 @@ export const it: Messages = {
   },
   creatorPage: {
     verified: "Creator verificato",
+    verify: "Segna come verificato",
+    unverify: "Togli la verifica",
     follow: "Segui",
     unfollow: "Non seguire più",
     signInToFollow: "Accedi per seguire",

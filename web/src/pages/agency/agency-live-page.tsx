@@ -14,7 +14,7 @@ export function AgencyLivePage({ showId }: { showId: string }) {
   const source = useMemo(() => ({ snapshot: (signal?: AbortSignal) => api.agency.live(showId, signal), streamUrl: api.agency.liveStreamUrl(showId) }), [showId]);
   return (
     <section class="agency agency-live">
-      <p class="page-back">
+      <p class="page agency-live-back">
         <Link href="/agency">← {m.agencyLive.back}</Link>
       </p>
       <LiveDashboardRoute showId={showId} source={source} links={false} />

@@ -111,6 +111,33 @@ function FollowButton({ page, onChange }: { page: CreatorPage; onChange(p: Creat
   );
 }
 
+/** The operator marks a creator verified (or takes it back), on the creator's own page. */
+function VerifyToggle({ page, onChange }: { page: CreatorPage; onChange(p: CreatorPage): void }) {
+  const { m, errorText } = useI18n();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const toggle = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const creator = await api.creators.verify(page.creator.id, !page.creator.verified);
+      onChange({ ...page, creator: { ...page.creator, verified: creator.verified } });
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div class="follow-box">
+      <button type="button" class="btn btn-small" disabled={busy} onClick={() => void toggle()} data-testid="verify-creator">
+        {page.creator.verified ? m.creatorPage.unverify : m.creatorPage.verify}
+      </button>
+      <ErrorLine text={error} small />
+    </div>
+  );
+}
+
 export function CreatorPublicPage({ handle }: { handle: string }) {
   const { m, fmt } = useI18n();
   const { user } = useSession();
@@ -151,6 +178,7 @@ export function CreatorPublicPage({ handle }: { handle: string }) {
           </p>
         </div>
         <FollowButton page={p} onChange={page.setData} />
+        {user?.role === "admin" && <VerifyToggle page={p} onChange={page.setData} />}
         {c.bio && <p class="creator-bio">{c.bio}</p>}
         {(c.categories.length > 0 || c.links.length > 0) && (
           <div class="creator-meta">
