@@ -24,6 +24,7 @@ import type { Analytics } from "../analytics/service.ts";
 import type { Commissions } from "../commissions/service.ts";
 import { statementCsv } from "../commissions/statement-csv.ts";
 import type { Agencies, StaffSeat } from "./service.ts";
+import { sendLiveStream } from "../analytics/live-stream.ts";
 
 const tags = ["agencies"];
 const DAY_MS = 86_400_000;
@@ -147,26 +148,7 @@ export function agenciesRoutes(app: Http, deps: { agencies: Agencies; commission
     async (req, reply) => {
       const user = requireUser(req);
       unwrap(await agencies.canWatchShow(user.id, req.params.showId));
-      const res = reply.raw;
-      const send = (live: LiveAnalytics) => res.write(`event: analytics.live\ndata: ${JSON.stringify(live)}\n\n`);
-      let keepAlive: NodeJS.Timeout | undefined;
-      const { first, stop } = unwrap(
-        await analytics.watch(user, req.params.showId, {
-          update: send,
-          end: () => {
-            clearInterval(keepAlive);
-            res.end();
-          },
-        }),
-      );
-      reply.hijack();
-      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive", "x-accel-buffering": "no" });
-      send(first);
-      keepAlive = setInterval(() => res.write(": keep-alive\n\n"), 15_000);
-      req.raw.on("close", () => {
-        clearInterval(keepAlive);
-        stop();
-      });
+      await sendLiveStream(req, reply, (w) => analytics.watch(user, req.params.showId, w));
     },
   );
 

@@ -7,6 +7,7 @@ import { requireUser } from "../accounts/guard.ts";
 import type { Analytics } from "./service.ts";
 import { reportCsv } from "./views.ts";
 import { RateLimiter } from "./rate-limit.ts";
+import { sendLiveStream } from "./live-stream.ts";
 
 const ShowParams = z.object({ showId: Id });
 const tags = ["analytics"];
@@ -43,26 +44,7 @@ export function analyticsRoutes(app: Http, deps: { analytics: Analytics; ingestL
     { schema: { tags, params: ShowParams, description: "text/event-stream: `analytics.live` events, each a LiveAnalytics" } },
     async (req, reply) => {
       const user = requireUser(req);
-      const res = reply.raw;
-      const send = (live: LiveAnalytics) => res.write(`event: analytics.live\ndata: ${JSON.stringify(live)}\n\n`);
-      let keepAlive: NodeJS.Timeout | undefined;
-      const { first, stop } = unwrap(
-        await analytics.watch(user, req.params.showId, {
-          update: send,
-          end: () => {
-            clearInterval(keepAlive);
-            res.end();
-          },
-        }),
-      );
-      reply.hijack();
-      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive", "x-accel-buffering": "no" });
-      send(first);
-      keepAlive = setInterval(() => res.write(": keep-alive\n\n"), 15_000);
-      req.raw.on("close", () => {
-        clearInterval(keepAlive);
-        stop();
-      });
+      await sendLiveStream(req, reply, (w) => analytics.watch(user, req.params.showId, w));
     },
   );
 

@@ -4,11 +4,12 @@ import { ErrorBox, Spinner, useAsync, useTitle } from "../components/ui.tsx";
 import { useI18n } from "../i18n/index.tsx";
 import { Link } from "../router.tsx";
 
-function Cover({ show }: { show: ShowSummary }) {
+export function Cover({ show }: { show: ShowSummary }) {
   return show.coverUrl ? <img src={show.coverUrl} alt="" loading="lazy" /> : <div class="cover-fallback" aria-hidden="true" />;
 }
 
-function LiveCard({ show }: { show: ShowSummary }) {
+/** A live show's card; `subtitle` under the title (default: who hosts it). */
+export function LiveCard({ show, subtitle }: { show: ShowSummary; subtitle?: string }) {
   const { m, fmt } = useI18n();
   return (
     <li>
@@ -20,7 +21,7 @@ function LiveCard({ show }: { show: ShowSummary }) {
         </span>
         <span class="show-card-text">
           <strong>{show.title}</strong>
-          <span>{m.home.withHost(show.hostName)}</span>
+          <span>{subtitle ?? m.home.withHost(show.hostName)}</span>
         </span>
       </Link>
     </li>

@@ -7,31 +7,8 @@ import { ErrorBox, ErrorLine, Spinner, useAsync, useTitle } from "../../componen
 import { useI18n } from "../../i18n/index.tsx";
 import { Link } from "../../router.tsx";
 import { signInHref, useSession } from "../../session.tsx";
-import { EyeIcon } from "../home.tsx";
+import { Cover, LiveCard } from "../home.tsx";
 import { Avatar, VerifiedBadge } from "./bits.tsx";
-
-function Cover({ show }: { show: ShowSummary }) {
-  return show.coverUrl ? <img src={show.coverUrl} alt="" loading="lazy" /> : <div class="cover-fallback" aria-hidden="true" />;
-}
-
-function LiveCard({ show }: { show: ShowSummary }) {
-  const { m, fmt } = useI18n();
-  return (
-    <li>
-      <Link href={`/shows/${show.id}`} class="show-card show-card-live">
-        <Cover show={show} />
-        <span class="badge badge-live">{m.player.live}</span>
-        <span class="badge badge-viewers" aria-label={m.home.watching(show.viewerCount)}>
-          <EyeIcon /> {fmt.compact(show.viewerCount)}
-        </span>
-        <span class="show-card-text">
-          <strong>{show.title}</strong>
-          <span>{show.merchantName}</span>
-        </span>
-      </Link>
-    </li>
-  );
-}
 
 function ShowRow({ show, past }: { show: ShowSummary; past?: boolean }) {
   const { m, fmt } = useI18n();
@@ -215,7 +192,7 @@ export function CreatorPublicPage({ handle }: { handle: string }) {
         ) : (
           <ul class="live-grid">
             {p.live.map((s) => (
-              <LiveCard key={s.id} show={s} />
+              <LiveCard key={s.id} show={s} subtitle={s.merchantName} />
             ))}
           </ul>
         )}
