@@ -201,6 +201,16 @@ describe("commissions", () => {
     assert.deepEqual(await balancesOf(kol.client), [{ currency: "EUR", pending: 0, available: 0, paidOut: 0 }], "never negative in either bucket");
   });
 
+  test("a purchase in the replay of a creator's campaign show is attributed like one made live", async () => {
+    const kol = await liveCampaignShow("replayer");
+    await server.app.shows.markEnded(kol.show.id, "stopped_by_host");
+    await server.app.shows.setRecording(kol.show.id, "ready");
+    const order = await buy(kol.show.id, tee, 2); // 5800 at 12.5 % → 725
+    await server.app.commissions.idle();
+    const entries = await ledger({ orderId: order.id });
+    assert.deepEqual(entries.map((e) => [e.kind, e.beneficiary_id, e.show_id, Number(e.amount)]), [["accrual", kol.creator.id, kol.show.id, 725]]);
+  });
+
   test("payouts: the operator pays at most the available balance, once per Idempotency-Key; concurrent payouts cannot overdraw", async () => {
     const kol = await liveCampaignShow("payee");
     await buy(kol.show.id, tee, 4); // 11600 → 1450
