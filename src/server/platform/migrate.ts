@@ -13,6 +13,7 @@ import { commissionsMigrations } from "../commissions/migrations.ts";
 import { agenciesMigrations } from "../agencies/migrations.ts";
 import { analyticsMigrations } from "../analytics/migrations.ts";
 import { partnersMigrations } from "../partners/migrations.ts";
+import { jobsMigrations } from "../jobs/migrations.ts";
 
 /**
  * Ordered migrations of every domain. Names carry a global sequence number so the order is
@@ -32,6 +33,7 @@ const all: Record<string, Migration> = {
   ...agenciesMigrations,
   ...analyticsMigrations,
   ...partnersMigrations,
+  ...jobsMigrations,
 };
 
 class StaticProvider implements MigrationProvider {
