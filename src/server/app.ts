@@ -25,6 +25,7 @@ import { createRealtime, type Realtime } from "./room/realtime.ts";
 import { inProcessGateways } from "./room/gateways.ts";
 import { gatewayProcesses } from "./room/gateway-pool.ts";
 import { roomRoutes } from "./room/routes.ts";
+import { replayChatRoutes } from "./room/replay-chat.ts";
 import { createSandboxProvider, type PaymentProvider } from "./checkout/payments.ts";
 import { createOrders, type Orders } from "./checkout/orders.ts";
 import { createCheckout, type Checkout } from "./checkout/buy-now.ts";
@@ -33,6 +34,7 @@ import { createIngest, type Ingest } from "./media/ingest.ts";
 import { mediaRoutes, WHIP_PATH } from "./media/routes.ts";
 import { createRecorder, type Recorder } from "./media/recorder.ts";
 import { replayUrl } from "./media/replay.ts";
+import { replayClocks } from "./media/replay-clock.ts";
 import { localDiskStorage, type MediaStorage } from "./media/storage.ts";
 import { createFlashSales, type FlashSales } from "./flash-sales/service.ts";
 import { flashSalesRoutes } from "./flash-sales/routes.ts";
@@ -50,6 +52,14 @@ import { createAgencies, type Agencies } from "./agencies/service.ts";
 import { agenciesRoutes } from "./agencies/routes.ts";
 import { createPartners, type Partners } from "./partners/service.ts";
 import { partnersRoutes } from "./partners/routes.ts";
+import { createNotifications, type Notifications } from "./notifications/service.ts";
+import { notificationsRoutes } from "./notifications/routes.ts";
+import type { MailTransport } from "./notifications/mailer.ts";
+import { createSearch, type Search } from "./search/service.ts";
+import { searchRoutes } from "./search/routes.ts";
+import { createSharing, type Sharing } from "./sharing/service.ts";
+import { sharingRoutes } from "./sharing/routes.ts";
+import { indexHtmlReader } from "./sharing/preview.ts";
 import { seedDemoData, type DemoAccount } from "./demo/seed.ts";
 
 export interface AppDeps {
@@ -59,6 +69,8 @@ export interface AppDeps {
   clock?: () => number;
   /** analytics timing: counters flushed to the rollup tables every `flushMs`, live dashboards pushed every `pushMs` */
   analytics?: { flushMs?: number; pushMs?: number };
+  /** notification e-mail: a transport of one's own instead of SMTP_URL's, and how often the scheduler polls */
+  notifications?: { transport?: MailTransport; pollMs?: number };
 }
 
 export interface App {
@@ -83,6 +95,9 @@ export interface App {
   commissions: Commissions;
   agencies: Agencies;
   partners: Partners;
+  notifications: Notifications;
+  search: Search;
+  sharing: Sharing;
   ingest: Ingest;
   /** where recordings and replays are stored (`<DATA_DIR>/media/`) */
   mediaStorage: MediaStorage;
@@ -147,7 +162,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
     },
   });
   const moderation = createModeration({ db: db.db, bus, shows, accounts, clock: deps.clock });
-  const creators = createCreators({ db: db.db, shows });
+  const creators = createCreators({ db: db.db, shows, bus });
   campaigns = createCampaigns({ db: db.db, catalog, creators, shows, clock: deps.clock });
   const agencies = createAgencies({ db: db.db, creators, shows, clock: deps.clock });
   const commissions = createCommissions({
@@ -165,6 +180,21 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
   });
   const partners = createPartners({ db: db.db, catalog, shows, creators, campaigns, commissions, publicUrl: config.publicUrl, attributionDays: config.partners.attributionDays, clock: deps.clock });
   const analytics = createAnalytics({ db: db.db, dialect: db.dialect, bus, shows, catalog, orders, creators, log: log.child({ domain: "analytics" }), extraLiveViewer: async (user, showId) => (await agencies.canWatchShow(user.id, showId)).ok, ...deps.analytics });
+  const sharing = createSharing({ db: db.db, bus, shows, catalog, publicUrl: config.publicUrl, clock: deps.clock, log: log.child({ domain: "sharing" }) });
+  const notifications = await createNotifications({
+    db: db.db,
+    bus,
+    shows,
+    creators,
+    accounts,
+    publicUrl: config.publicUrl,
+    beforeMinutes: config.notifications.beforeMinutes,
+    smtpUrl: config.notifications.smtpUrl,
+    mailFrom: config.notifications.mailFrom,
+    clock: deps.clock,
+    log: log.child({ domain: "notifications" }),
+    ...deps.notifications,
+  });
   const room = createRoomService({
     db: db.db,
     bus,
@@ -191,6 +221,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
     onChat: () => metrics.chatMessages.inc(),
     onPresence: (showId, userId, viewers, joined) => analytics.roomPresence(showId, userId, viewers, joined),
     onLikes: (showId, count) => analytics.roomLikes(showId, count),
+    onJoin: (j) => void sharing.recordJoin({ showId: j.showId, userId: j.userId, token: j.share, visitor: j.visitor }).catch((err) => log.error({ err, showId: j.showId }, "share join not recorded")),
     log,
   });
   // Every live show is recorded as it goes (the segments viewers get, no re-encoding) and becomes a replay.
@@ -239,6 +270,10 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
   const settledConversions = await partners.recoverPending();
   if (settledConversions) log.warn({ settledConversions }, "settled partner conversions left pending by a previous run");
 
+  // Search follows the domains' events; a start after an index format change (or the first) rebuilds it.
+  const search = createSearch({ db: db.db, dialect: db.dialect, bus, log: log.child({ domain: "search" }) });
+  await search.ensureBuilt();
+
   const demoAccounts = config.demoData ? await seedDemoData({ db: db.db, accounts, catalog, shows, creators, campaigns, agencies, log, uploadsDir: config.uploadsDir }) : [];
 
   const hasWeb = fs.existsSync(path.join(config.webDir, "index.html"));
@@ -259,16 +294,20 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
 
   accountsRoutes(http, accounts, { cookieSecure: config.cookieSecure });
   catalogRoutes(http, { catalog, uploadsDir: config.uploadsDir });
+  // Shoppable replays: the chat in step with the replay, and where each showcase is in it (docs/media.md).
+  const replayClock = replayClocks(mediaStorage);
   showsRoutes(http, {
     shows,
     accounts,
     counters: (showId) => realtime.counters(showId),
+    replayClock: (showId) => replayClock(showId),
     endShow: async (showId) => {
       await ingest.stopShow(showId);
       await shows.markEnded(showId, "stopped_by_host");
     },
   });
   roomRoutes(http, { realtime, room, shows });
+  replayChatRoutes(http, { db: db.db, showStatus: (showId) => shows.status(showId), clock: replayClock });
   checkoutRoutes(http, { checkout, orders, bus });
   flashSalesRoutes(http, { flashSales });
   moderationRoutes(http, { moderation });
@@ -278,6 +317,9 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
   commissionsRoutes(http, { commissions });
   agenciesRoutes(http, { agencies, commissions, analytics, holdDays: config.commissions.holdDays });
   partnersRoutes(http, { partners });
+  notificationsRoutes(http, { notifications });
+  searchRoutes(http, { search });
+  sharingRoutes(http, { sharing, indexHtml: indexHtmlReader(config.webDir) });
   mediaRoutes(http, { variants: (showId) => ingest.variants(showId), replays: mediaStorage, whip: { publishWhip: (k, o) => ingest.publishWhip(k, o), endWhip: (id, k) => ingest.endWhip(id, k) } });
 
   http.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => http.swagger());
@@ -323,12 +365,16 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
     commissions,
     agencies,
     partners,
+    notifications,
+    search,
+    sharing,
     ingest,
     mediaStorage,
     recorder,
     demoAccounts,
     async listen() {
       await ingest.start();
+      notifications.start();
       const address = await http.listen({ host: config.host, port: config.port });
       listening = true;
       return address.replace("[::1]", "127.0.0.1").replace("0.0.0.0", "127.0.0.1");
@@ -342,6 +388,8 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
       await realtime.close();
       // Live analytics streams end before the HTTP server closes (it waits for open responses).
       await analytics.close();
+      // Notification streams end too; fan-outs and e-mails in progress finish.
+      await notifications.close();
       if (listening || http.server.listening) await http.close();
       else await http.close().catch(() => {});
       await realtime.stop();
@@ -349,6 +397,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
       await commissions.close();
       // Last: every room, request and event handler is done; what they counted is flushed.
       await analytics.stop();
+      await search.close();
       await bus.close();
       await db.close();
     },

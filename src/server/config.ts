@@ -51,6 +51,12 @@ const EnvSchema = z.object({
   COMMISSION_HOLD_DAYS: z.coerce.number().int().min(0).max(365).default(14),
   /** days after a click on a partner-store product within which the partner's reported sale earns commission */
   PARTNER_ATTRIBUTION_DAYS: z.coerce.number().int().min(1).max(90).default(7),
+  /** notifications: e-mail goes out through this SMTP server (smtp://user:pass@host:port, smtps://…); unset: no e-mail */
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, "an smtp:// or smtps:// URL").optional(),
+  /** the From of notification e-mails */
+  MAIL_FROM: z.string().optional(),
+  /** minutes before a show's start when followers and reminder holders get "starting soon" */
+  NOTIFY_BEFORE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
 });
 
 export interface AppConfig {
@@ -67,6 +73,7 @@ export interface AppConfig {
   flashSales: { holdSeconds: number };
   commissions: { holdDays: number };
   partners: { attributionDays: number };
+  notifications: { beforeMinutes: number; smtpUrl: string | null; mailFrom: string };
   room: { chatRate: number; gateways: number; writesPerSecond: number; chatDeliveriesPerSecond: number; keepAliveMs: number };
   uploadsDir: string;
   webDir: string;
@@ -124,6 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     flashSales: { holdSeconds: e.FLASH_HOLD_SECONDS },
     commissions: { holdDays: e.COMMISSION_HOLD_DAYS },
     partners: { attributionDays: e.PARTNER_ATTRIBUTION_DAYS },
+    notifications: { beforeMinutes: e.NOTIFY_BEFORE_MINUTES, smtpUrl: e.SMTP_URL ?? null, mailFrom: e.MAIL_FROM ?? `Vetrina <no-reply@${new URL(publicUrl).hostname}>` },
     room: { chatRate: e.ROOM_CHAT_RATE, writesPerSecond: e.ROOM_WRITES_PER_SECOND, chatDeliveriesPerSecond: e.ROOM_CHAT_DELIVERIES_PER_SECOND, keepAliveMs: e.ROOM_KEEPALIVE_SECONDS * 1000, gateways: e.ROOM_GATEWAYS === "auto" ? Math.max(0, Math.min(8, os.availableParallelism() - 1)) : e.ROOM_GATEWAYS },
     uploadsDir: path.join(dataDir, "uploads"),
     webDir: path.resolve(import.meta.dirname, "../../dist/web"),

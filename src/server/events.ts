@@ -6,6 +6,8 @@ import type { ModerationSettings } from "../shared/contracts/moderation.ts";
 
 /** Every domain event. Published after commit; consumers must tolerate duplicates across restarts. */
 export type DomainEvent =
+  /** a show was put on the calendar (a merchant's show or a creator's campaign show); `scheduledAt` epoch ms */
+  | { type: "show.scheduled"; showId: string; scheduledAt: number }
   | { type: "show.started"; showId: string; at: number }
   | { type: "show.ended"; showId: string; at: number; reason: string }
   | { type: "show.showcased"; showId: string; productId: string | null; at: number }
@@ -23,6 +25,12 @@ export type DomainEvent =
     }
   | { type: "order.status_changed"; orderId: string; merchantId: string; showId: string | null; status: OrderStatus; at: number }
   | { type: "stock.changed"; productId: string }
+  /** a product was created or edited (title, description, status, images, price…) */
+  | { type: "product.changed"; productId: string }
+  /** a show was scheduled or edited (title, description, host, cover, products); status changes are show.started/ended */
+  | { type: "show.changed"; showId: string }
+  /** a creator profile was turned on or edited, or its verification changed */
+  | { type: "creator.changed"; creatorId: string }
   /** coalesced: at most one per sale per 100 ms, with the sale's current state */
   /** `at`: the instant of the sale's latest visible change (launch, opening, sold out, end), for the frame clock */
   | { type: "flash.updated"; showId: string; sale: FlashSale; at?: number }

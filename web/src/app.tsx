@@ -16,6 +16,11 @@ import { AgencyLivePage } from "./pages/agency/agency-live-page.tsx";
 import { CreatorAgencyPage } from "./pages/agency/creator-agency-card.tsx";
 import { CreatorPage, creatorTabs, type CreatorTab } from "./pages/creator/creator-hub.tsx";
 import { CreatorPublicPage } from "./pages/creator/public-page.tsx";
+import { NotificationsPage } from "./pages/notifications/notifications-page.tsx";
+import { MerchantPublicPage } from "./pages/notifications/merchant-page.tsx";
+import { MySharesPage } from "./pages/my-shares.tsx";
+import { ProductPage } from "./pages/product-page.tsx";
+import { SearchPage } from "./pages/search/search-page.tsx";
 
 function Shell({ children, tone = "light" }: { children: ComponentChildren; tone?: "light" | "dark" }) {
   const { m } = useI18n();
@@ -75,6 +80,11 @@ export function App() {
   if (path === "/creator") return <Shell><CreatorPage tab="profile" /></Shell>;
   if ((p = matchPath("/creator/:tab", path)) && (creatorTabs as readonly string[]).includes(p.tab!))
     return <Shell><CreatorPage tab={p.tab as CreatorTab} /></Shell>;
+  if (path === "/search") return <Shell><SearchPage /></Shell>;
   if ((p = matchPath("/c/:handle", path))) return <Shell><CreatorPublicPage key={p.handle} handle={p.handle!} /></Shell>;
+  if (path === "/notifications") return <Shell><NotificationsPage /></Shell>;
+  if ((p = matchPath("/m/:id", path))) return <Shell><MerchantPublicPage key={p.id} merchantId={p.id!} /></Shell>;
+  if ((p = matchPath("/products/:id", path))) return <Shell><ProductPage key={p.id} productId={p.id!} /></Shell>;
+  if (path === "/me/shares") return <Shell><MySharesPage /></Shell>;
   return <NotFound />;
 }

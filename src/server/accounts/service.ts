@@ -16,6 +16,7 @@ export interface Accounts {
   userForSession(token: string | undefined): Promise<User | null>;
   getUser(id: string): Promise<User | null>;
   createMerchant(name: string, currency: string): Promise<{ id: string }>;
+  getMerchant(id: string): Promise<{ id: string; name: string } | null>;
   /** People who may host a show of this merchant: its staff and every creator (host role). */
   listHostsFor(merchantId: string): Promise<{ id: string; displayName: string; role: Role }[]>;
 }
@@ -93,6 +94,9 @@ export function createAccounts(deps: { db: Db; sessionTtlMs: number }): Accounts
       return r ? toUser(r) : null;
     },
 
+    async getMerchant(id) {
+      return (await db.selectFrom("merchants").select(["id", "name"]).where("id", "=", id).executeTakeFirst()) ?? null;
+    },
     async createMerchant(name, currency) {
       const id = newId("mer");
       await db.insertInto("merchants").values({ id, name, default_currency: currency, created_at: Date.now() }).execute();

@@ -134,6 +134,7 @@ export function createCatalog(deps: { db: Db; bus: EventBus }): Catalog {
           .execute();
         await writeVariants(tx, id, input, new Set());
       });
+      bus.publish({ type: "product.changed", productId: id });
       return (await load([id]))[0]!;
     },
 
@@ -163,6 +164,7 @@ export function createCatalog(deps: { db: Db; bus: EventBus }): Catalog {
         throw err;
       }
       bus.publish({ type: "stock.changed", productId });
+      bus.publish({ type: "product.changed", productId });
       return { ok: true, product: (await load([productId]))[0]! };
     },
 

@@ -1,5 +1,6 @@
 import type { Creator, CreatorCategory, CreatorInput, CreatorPage, FollowState } from "../../shared/contracts/creators.ts";
 import type { Db } from "../platform/db.ts";
+import type { EventBus } from "../platform/bus.ts";
 import { fail, type Result } from "../platform/errors.ts";
 import { newId } from "../platform/ids.ts";
 import { iso, isoOrNull } from "../platform/time.ts";
@@ -21,13 +22,16 @@ export interface Creators {
   follow(userId: string, handle: string): Promise<Result<FollowState>>;
   unfollow(userId: string, handle: string): Promise<Result<FollowState>>;
   setVerified(creatorId: string, verified: boolean, by: string): Promise<Result<{ creator: Creator }>>;
+  /** Who follows the creator profile of this user: user ids after `afterUserId`, in order, `limit` at a time (notification fan-out). */
+  followersOfUser(userId: string, afterUserId: string | null, limit: number): Promise<string[]>;
 }
 
 const isUniqueViolation = (err: unknown) => /unique/i.test(String(err));
 const keyOf = (handle: string) => handle.trim().toLowerCase();
 
-export function createCreators(deps: { db: Db; shows: Pick<Shows, "list"> }): Creators {
+export function createCreators(deps: { db: Db; shows: Pick<Shows, "list">; bus?: EventBus }): Creators {
   const { db, shows } = deps;
+  const changed = (creatorId: string) => deps.bus?.publish({ type: "creator.changed", creatorId });
 
   async function load(where: { ids?: string[]; userId?: string; handleKeys?: string[] }): Promise<Creator[]> {
     let q = db.selectFrom("creators").selectAll();
@@ -110,6 +114,7 @@ export function createCreators(deps: { db: Db; shows: Pick<Shows, "list"> }): Cr
         if (await self.byUser(userId)) return fail("conflict", "You already have a creator profile: edit it instead.");
         return fail("creator_handle_taken");
       }
+      changed(id);
       return { ok: true, creator: (await self.get(id))! };
     },
 
@@ -127,6 +132,7 @@ export function createCreators(deps: { db: Db; shows: Pick<Shows, "list"> }): Cr
         if (isUniqueViolation(err)) return fail("creator_handle_taken");
         throw err;
       }
+      changed(current.id);
       return { ok: true, creator: (await self.get(current.id))! };
     },
 
@@ -167,6 +173,17 @@ export function createCreators(deps: { db: Db; shows: Pick<Shows, "list"> }): Cr
       return { ok: true, ...(await followState(creator.id, userId)) };
     },
 
+    async followersOfUser(userId, afterUserId, limit) {
+      let q = db
+        .selectFrom("creator_follows")
+        .innerJoin("creators", "creators.id", "creator_follows.creator_id")
+        .select("creator_follows.follower_user_id")
+        .where("creators.user_id", "=", userId);
+      if (afterUserId) q = q.where("creator_follows.follower_user_id", ">", afterUserId);
+      const rows = await q.orderBy("creator_follows.follower_user_id").limit(limit).execute();
+      return rows.map((r) => r.follower_user_id);
+    },
+
     async setVerified(creatorId, verified, by) {
       const current = await self.get(creatorId);
       if (!current) return fail("not_found", "No such creator.");
@@ -177,6 +194,7 @@ export function createCreators(deps: { db: Db; shows: Pick<Shows, "list"> }): Cr
           .set(verified ? { verified_at: Date.now(), verified_by: by, updated_at: Date.now() } : { verified_at: null, verified_by: null, updated_at: Date.now() })
           .where("id", "=", creatorId)
           .execute();
+        changed(creatorId);
       }
       return { ok: true, creator: (await self.get(creatorId))! };
     },

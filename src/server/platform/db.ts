@@ -15,9 +15,10 @@ import type { CreatorsTables } from "../creators/schema.ts";
 import type { CampaignsTables } from "../campaigns/schema.ts";
 import type { CommissionsTables } from "../commissions/schema.ts";
 import type { PartnersTables } from "../partners/schema.ts";
+import type { SharingTables } from "../sharing/schema.ts";
 
 /** The database as Kysely sees it. Each domain declares its own tables in its schema.ts. */
-export interface Database extends AccountsTables, CatalogTables, ShowsTables, RoomTables, CheckoutTables, FlashSalesTables, ModerationTables, CreatorsTables, CampaignsTables, CommissionsTables, PartnersTables {}
+export interface Database extends AccountsTables, CatalogTables, ShowsTables, RoomTables, CheckoutTables, FlashSalesTables, ModerationTables, CreatorsTables, CampaignsTables, CommissionsTables, PartnersTables, SharingTables {}
 
 export type Db = Kysely<Database>;
 export type Tx = Transaction<Database>;

@@ -13,6 +13,9 @@ import { commissionsMigrations } from "../commissions/migrations.ts";
 import { agenciesMigrations } from "../agencies/migrations.ts";
 import { analyticsMigrations } from "../analytics/migrations.ts";
 import { partnersMigrations } from "../partners/migrations.ts";
+import { searchMigrations } from "../search/migrations.ts";
+import { notificationsMigrations } from "../notifications/migrations.ts";
+import { sharingMigrations } from "../sharing/migrations.ts";
 import { jobsMigrations } from "../jobs/migrations.ts";
 
 /**
@@ -33,7 +36,10 @@ const all: Record<string, Migration> = {
   ...agenciesMigrations,
   ...analyticsMigrations,
   ...partnersMigrations,
+  ...searchMigrations,
   ...jobsMigrations,
+  ...notificationsMigrations,
+  ...sharingMigrations,
 };
 
 class StaticProvider implements MigrationProvider {

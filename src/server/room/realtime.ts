@@ -48,6 +48,8 @@ export function createRealtime(deps: {
   /** analytics: a connection joined or left a room (`viewers`: the room's size now); likes arrived */
   onPresence?(showId: string, userId: string | null, viewers: number, joined: boolean): void;
   onLikes?(showId: string, count: number): void;
+  /** a viewer was admitted; `share` and `visitor`: the share token and browser id of the handshake (`?share=…&visitor=…`), if any */
+  onJoin?(join: { showId: string; userId: string | null; share: string | null; visitor: string | null }): void;
   hub?: HubOptions;
   log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }): Realtime {
@@ -281,7 +283,7 @@ export function createRealtime(deps: {
     hub.broadcastLatest(e.showId, "showcased", { type: "product.showcased", product: null });
   });
 
-  async function admit(req: IncomingMessage, socket: Duplex, head: Buffer, showId: string, since: number | null) {
+  async function admit(req: IncomingMessage, socket: Duplex, head: Buffer, showId: string, since: number | null, params: URLSearchParams) {
     const user = await deps.userForSession(sessionCookie(req.headers.cookie));
     // A plain viewer account can never host a show, so only other roles need the check.
     const isHost = user && user.role !== "viewer" ? (await deps.shows.authorizeHost(user, showId)).ok : false;
@@ -303,6 +305,7 @@ export function createRealtime(deps: {
     const initial = [JSON.stringify([snap]), ...(hub.catchUp(showId, from) ?? [])];
     const conn: Conn = { connId, showId, user, isHost, priority };
     hub.join(conn);
+    deps.onJoin?.({ showId, userId: user?.id ?? null, share: params.get("share"), visitor: params.get("visitor") });
     gateways.admit({ req, socket, head }, info, initial);
     void pushCounters(showId);
   }
@@ -314,9 +317,10 @@ export function createRealtime(deps: {
       const m = ROOM_PATH.exec(req.url ?? "");
       if (!m) return void socket.destroy();
       const showId = m[1]!;
-      const since = Number(new URLSearchParams(m[2] ?? "").get("since") ?? NaN);
+      const params = new URLSearchParams(m[2] ?? "");
+      const since = Number(params.get("since") ?? NaN);
       socket.on("error", () => socket.destroy());
-      admit(req, socket, head, showId, Number.isInteger(since) && since >= 0 ? since : null).catch((err) => {
+      admit(req, socket, head, showId, Number.isInteger(since) && since >= 0 ? since : null, params).catch((err) => {
         deps.log.error({ err, showId }, "room join failed");
         socket.destroy();
       });

@@ -6,6 +6,7 @@ import { AppError, unwrap } from "../platform/errors.ts";
 import { requireMerchant, requireRole, requireUser } from "../accounts/guard.ts";
 import type { Accounts } from "../accounts/service.ts";
 import type { Shows } from "./service.ts";
+import type { ReplayClock } from "../media/replay-clock.ts";
 
 const ShowParams = z.object({ showId: Id });
 const List = z.object({ items: z.array(ShowSummary) });
@@ -16,6 +17,8 @@ export interface ShowsRouteDeps {
   counters(showId: string): Promise<ShowCounters>;
   /** Ends the show: stops the ingest of its publisher, then marks it ended. */
   endShow(showId: string): Promise<void>;
+  /** the clock of the show's replay (null: none yet), for the timeline's offsets */
+  replayClock?(showId: string): Promise<ReplayClock | null>;
 }
 
 export function showsRoutes(app: Http, deps: ShowsRouteDeps) {
@@ -44,10 +47,16 @@ export function showsRoutes(app: Http, deps: ShowsRouteDeps) {
     return show;
   });
 
+  app.get("/api/v1/products/:productId/shows", { schema: { tags: ["shows"], summary: "Shows selling this product: live first, then replays and upcoming ones", params: z.object({ productId: Id }), response: { 200: List } } }, async (req) => ({
+    items: await shows.featuring(req.params.productId, 20),
+  }));
+
   app.get("/api/v1/shows/:showId/timeline", { schema: { tags: ["shows"], summary: "The showcase timeline: which product was on screen from when (epoch ms, the stream's PROGRAM-DATE-TIME clock)", params: ShowParams, response: { 200: ShowTimeline } } }, async (req) => {
     const items = await shows.timeline(req.params.showId);
     if (!items) throw new AppError("not_found", "No such show.");
-    return { items };
+    // A replay's chapters: where it reaches each showcase.
+    const clock = items.length ? await deps.replayClock?.(req.params.showId) : null;
+    return { items: clock ? items.map((e) => ({ ...e, offsetMs: clock.offsetOf(e.at) })) : items };
   });
 
   app.get("/api/v1/merchant/shows", { schema: { tags: ["shows"], response: { 200: List } } }, async (req) => {

@@ -64,6 +64,10 @@ export interface Shows {
    */
   saleContext(showId: string, productId: string, opts?: { inReplay?: boolean }): Promise<Result<{ merchantId: string }>>;
   liveShowIds(): Promise<string[]>;
+  /** Shows selling this product (a shared product's page lists them): live first, then replays and upcoming ones. */
+  featuring(productId: string, limit: number): Promise<ShowSummary[]>;
+  /** Scheduled (not yet live) shows whose start is in [fromMs, toMs], soonest first (the starting-soon notifications). */
+  startingBetween(fromMs: number, toMs: number, limit: number): Promise<string[]>;
   /**
    * A show a creator hosts for a brand's campaign: the brand is its merchant. The campaigns domain has
    * checked the creator's membership and that the products are the campaign's; the products must still
@@ -173,6 +177,7 @@ export function createShows(deps: ShowsDeps): Shows {
         .execute();
       await writeProducts(tx, id, input.productIds);
     });
+    bus.publish({ type: "show.changed", showId: id });
     return id;
   }
 
@@ -181,6 +186,7 @@ export function createShows(deps: ShowsDeps): Shows {
       const v = await validateInput(merchantId, input);
       if (!v.ok) return v;
       const id = await insertShow({ merchantId, hostUserId: input.hostId, campaignId: null, input });
+      bus.publish({ type: "show.scheduled", showId: id, scheduledAt: Date.parse(input.scheduledAt) });
       return { ok: true, show: (await self.get(id))! };
     },
 
@@ -188,6 +194,7 @@ export function createShows(deps: ShowsDeps): Shows {
       const v = await validateProducts(c.merchantId, c.input.productIds);
       if (!v.ok) return v;
       const id = await insertShow({ merchantId: c.merchantId, hostUserId: c.hostUserId, campaignId: c.campaignId, input: c.input });
+      bus.publish({ type: "show.scheduled", showId: id, scheduledAt: Date.parse(c.input.scheduledAt) });
       return { ok: true, show: (await self.get(id))! };
     },
 
@@ -205,6 +212,7 @@ export function createShows(deps: ShowsDeps): Shows {
           .execute();
         await writeProducts(tx, showId, input.productIds);
       });
+      bus.publish({ type: "show.changed", showId });
       return { ok: true, show: (await self.get(showId))! };
     },
 
@@ -235,6 +243,7 @@ export function createShows(deps: ShowsDeps): Shows {
           .execute();
         await writeProducts(tx, showId, input.productIds);
       });
+      bus.publish({ type: "show.changed", showId });
       return { ok: true, show: (await self.get(showId))! };
     },
 
@@ -390,8 +399,32 @@ export function createShows(deps: ShowsDeps): Shows {
       return { ok: true, merchantId: show.merchant_id };
     },
 
+    async featuring(productId, limit) {
+      const rows = await summaryQuery()
+        .innerJoin("show_products", "show_products.show_id", "shows.id")
+        .where("show_products.product_id", "=", productId)
+        .orderBy("shows.scheduled_at", "desc")
+        .limit(200)
+        .execute();
+      const rank = (s: ShowSummary) => (s.status === "live" ? 0 : s.status === "ended" ? 1 : 2);
+      return rows.map(toSummary).sort((a, b) => rank(a) - rank(b)).slice(0, limit);
+    },
+
     async liveShowIds() {
       const rows = await db.selectFrom("shows").select("id").where("status", "=", "live").execute();
+      return rows.map((r) => r.id);
+    },
+
+    async startingBetween(fromMs, toMs, limit) {
+      const rows = await db
+        .selectFrom("shows")
+        .select("id")
+        .where("status", "=", "scheduled")
+        .where("scheduled_at", ">=", fromMs)
+        .where("scheduled_at", "<=", toMs)
+        .orderBy("scheduled_at")
+        .limit(limit)
+        .execute();
       return rows.map((r) => r.id);
     },
   };

@@ -10,3 +10,5 @@ export * from "./campaigns.ts";
 export * from "./commissions.ts";
 export * from "./agencies.ts";
 export * from "./partners.ts";
+export * from "./search.ts";
+export * from "./sharing.ts";

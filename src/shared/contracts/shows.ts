@@ -41,7 +41,12 @@ export type Show = z.infer<typeof Show>;
  * One showcase of the show's timeline: from `at` (epoch ms, the server's clock, the same clock as the
  * stream's EXT-X-PROGRAM-DATE-TIME) the product on screen is `productId` (null: none).
  */
-export const ShowcaseEntry = z.object({ at: z.number().int(), productId: Id.nullable() });
+export const ShowcaseEntry = z.object({
+  at: z.number().int(),
+  productId: Id.nullable(),
+  /** once the show has a replay: where the replay reaches `at`, ms from its start (the first frame stamped at or after it) */
+  offsetMs: z.number().int().nonnegative().optional(),
+});
 export type ShowcaseEntry = z.infer<typeof ShowcaseEntry>;
 /** The show's showcases in the order they happened (by `at`). */
 export const ShowTimeline = z.object({ items: z.array(ShowcaseEntry) });

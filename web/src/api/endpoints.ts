@@ -12,8 +12,12 @@ import { Creator, CreatorPage, FollowState, type CreatorInput } from "../../../s
 import { Campaign, CreatorCampaign, type CampaignInput, type CampaignShowInput } from "../../../src/shared/contracts/campaigns.ts";
 import { Earnings, Payout, Statement } from "../../../src/shared/contracts/commissions.ts";
 import { PartnerSecret, PartnerSettings } from "../../../src/shared/contracts/partners.ts";
+import { MyShares, ShareLink, type CreateShareBody } from "../../../src/shared/contracts/sharing.ts";
+import { roomShareQuery, shareHeader } from "../lib/share-attribution.ts";
 import { AgencyEarnings, AgencyInvitation, CreatorAgencyView, MyAgency, RosterDashboard, RosterEntry, type AgencyInput } from "../../../src/shared/contracts/agencies.ts";
 import { AnalyticsReport, LiveAnalytics } from "../../../src/shared/contracts/analytics.ts";
+import { MerchantPage, MyReminders, NotificationPage, NotificationSettings, ReminderState, UnreadCount, type MarkReadBody, type NotificationSettingsInput } from "../../../src/shared/contracts/notifications.ts";
+import { SearchPage, type SearchType } from "../../../src/shared/contracts/search.ts";
 
 const enc = encodeURIComponent;
 const UserReply = z.object({ user: User });
@@ -51,9 +55,21 @@ export const api = {
     signUp: (body: SignUpBody) => http.post("/api/v1/auth/sign-up", UserReply, body),
     signOut: () => http.post("/api/v1/auth/sign-out", null, {}),
   },
+  /** shows, products and creators; public */
+  search: (q: string, type: SearchType, cursor?: string | null) => http.get(`/api/v1/search${qs({ q, type, cursor: cursor ?? undefined })}`, SearchPage),
   shows: {
     list: (status: ShowStatus) => http.get(`/api/v1/shows${qs({ status })}`, ShowList),
     get: (id: string) => http.get(`/api/v1/shows/${enc(id)}`, Show),
+  },
+  /** a product's public page: the product and the shows selling it */
+  products: {
+    get: (id: string) => http.get(`/api/v1/products/${enc(id)}`, Product),
+    shows: (id: string) => http.get(`/api/v1/products/${enc(id)}/shows`, ShowList),
+  },
+  /** share links (with the sharer's token when signed in) and what came through them */
+  shares: {
+    create: (body: CreateShareBody) => http.post("/api/v1/shares", ShareLink, body),
+    mine: () => http.get("/api/v1/me/shares", MyShares),
   },
   host: {
     shows: () => http.get("/api/v1/host/shows", ShowList),
@@ -120,6 +136,22 @@ export const api = {
     /** admin only */
     verify: (creatorId: string, verified: boolean) => http.post(`/api/v1/admin/creators/${enc(creatorId)}/verify`, Creator, { verified }),
   },
+  /** follows of merchants, "remind me", the notification inbox and its settings (the live stream: notificationStreamUrl) */
+  notify: {
+    merchant: (id: string) => http.get(`/api/v1/merchants/${enc(id)}`, MerchantPage),
+    followMerchant: (id: string) => http.post(`/api/v1/merchants/${enc(id)}/follow`, FollowState, {}),
+    unfollowMerchant: (id: string) => http.del(`/api/v1/merchants/${enc(id)}/follow`, FollowState),
+    reminders: () => http.get("/api/v1/me/reminders", MyReminders),
+    remind: (showId: string) => http.post(`/api/v1/shows/${enc(showId)}/reminder`, ReminderState, {}),
+    unremind: (showId: string) => http.del(`/api/v1/shows/${enc(showId)}/reminder`, ReminderState),
+    calendarUrl: (showId: string) => `/api/v1/shows/${enc(showId)}/calendar.ics`,
+    list: (cursor?: string | null) => http.get(`/api/v1/me/notifications${qs({ cursor })}`, NotificationPage),
+    unread: () => http.get("/api/v1/me/notifications/unread", UnreadCount),
+    read: (body: MarkReadBody) => http.post("/api/v1/me/notifications/read", UnreadCount, body),
+    settings: () => http.get("/api/v1/me/notification-settings", NotificationSettings),
+    setSettings: (body: NotificationSettingsInput) => http.put("/api/v1/me/notification-settings", NotificationSettings, body),
+    streamUrl: "/api/v1/me/notifications/stream",
+  },
   /** a creator's campaigns, campaign shows and earnings (always its own) */
   creator: {
     campaigns: () => http.get("/api/v1/creator/campaigns", CreatorCampaignList),
@@ -139,7 +171,7 @@ export const api = {
     invite: (id: string, handles: string[]) => http.post(`/api/v1/merchant/campaigns/${enc(id)}/invitations`, Campaign, { handles }),
   },
   buyer: {
-    buyNow: (body: BuyNowBody, idempotencyKey: string) => http.post("/api/v1/checkout/buy-now", Order, body, { headers: { "idempotency-key": idempotencyKey } }),
+    buyNow: (body: BuyNowBody, idempotencyKey: string) => http.post("/api/v1/checkout/buy-now", Order, body, { headers: { "idempotency-key": idempotencyKey, ...shareHeader(body.showId) } }),
     orders: (cursor?: string | null) => http.get(`/api/v1/me/orders${qs({ cursor })}`, OrderPage),
   },
   /** live analytics and reports: a show's merchant staff, its host (creator) and admins; reports scoped to their shows */
@@ -176,5 +208,6 @@ export const MERCHANT_FEED_URL = "/api/v1/merchant/live";
 
 export function roomUrl(showId: string): string {
   const proto = location.protocol === "https:" ? "wss:" : "ws:";
-  return `${proto}//${location.host}/api/v1/shows/${enc(showId)}/room`;
+  const share = roomShareQuery(showId);
+  return `${proto}//${location.host}/api/v1/shows/${enc(showId)}/room${share ? `?${share}` : ""}`;
 }

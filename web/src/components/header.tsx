@@ -3,6 +3,8 @@ import { catalogs, locales, useI18n } from "../i18n/index.tsx";
 import { Link, navigate, useLocation } from "../router.tsx";
 import { canHost, isMerchant, signInHref, useSession } from "../session.tsx";
 import { useHasAgency } from "../pages/agency/use-agency.ts";
+import { NotificationBell } from "../pages/notifications/bell.tsx";
+import { SearchBox } from "../pages/search/search-box.tsx";
 
 export function LanguageSwitch({ compact = false }: { compact?: boolean }) {
   const { locale, setLocale, m } = useI18n();
@@ -65,12 +67,19 @@ export function Header() {
           </Link>
         )}
         {user && (
+          <Link href="/me/shares" aria-current={here("/me/shares")}>
+            {m.nav.myShares}
+          </Link>
+        )}
+        {user && (
           <Link href="/creator" aria-current={here("/creator")}>
             {m.nav.creator}
           </Link>
         )}
       </nav>
       <div class="site-tools">
+        {path !== "/search" && <SearchBox />}
+        <NotificationBell />
         <LanguageSwitch compact />
         {user === null && (
           <Link class="btn btn-small" href={signInHref(path === "/sign-in" ? "/" : location.pathname + location.search)}>

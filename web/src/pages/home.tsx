@@ -3,6 +3,7 @@ import { api } from "../api/endpoints.ts";
 import { ErrorBox, Spinner, useAsync, useTitle } from "../components/ui.tsx";
 import { useI18n } from "../i18n/index.tsx";
 import { Link } from "../router.tsx";
+import { ShowActions } from "./notifications/show-actions.tsx";
 
 export function Cover({ show }: { show: ShowSummary }) {
   return show.coverUrl ? <img src={show.coverUrl} alt="" loading="lazy" /> : <div class="cover-fallback" aria-hidden="true" />;
@@ -31,7 +32,7 @@ export function LiveCard({ show, subtitle }: { show: ShowSummary; subtitle?: str
 function UpcomingRow({ show }: { show: ShowSummary }) {
   const { m, fmt } = useI18n();
   return (
-    <li>
+    <li class="upcoming-item" data-testid="home-upcoming">
       <Link href={`/shows/${show.id}`} class="show-row">
         <Cover show={show} />
         <span class="show-row-text">
@@ -44,6 +45,7 @@ function UpcomingRow({ show }: { show: ShowSummary }) {
           </span>
         </span>
       </Link>
+      <ShowActions show={show} />
     </li>
   );
 }

@@ -9,11 +9,12 @@ import { Link } from "../../router.tsx";
 import { signInHref, useSession } from "../../session.tsx";
 import { Cover, LiveCard } from "../home.tsx";
 import { Avatar, VerifiedBadge } from "./bits.tsx";
+import { ShowActions } from "../notifications/show-actions.tsx";
 
 function ShowRow({ show, past }: { show: ShowSummary; past?: boolean }) {
   const { m, fmt } = useI18n();
   return (
-    <li>
+    <li class="upcoming-item">
       <Link href={`/shows/${show.id}`} class="show-row" data-testid={past ? "past-show" : "upcoming-show"}>
         <Cover show={show} />
         <span class="show-row-text">
@@ -30,6 +31,7 @@ function ShowRow({ show, past }: { show: ShowSummary; past?: boolean }) {
           <span class="muted">{show.merchantName}</span>
         </span>
       </Link>
+      {!past && <ShowActions show={show} />}
     </li>
   );
 }

@@ -7,6 +7,7 @@ import { signInHref } from "../../session.tsx";
 import { api } from "../../api/endpoints.ts";
 import { isApiError } from "../../api/client.ts";
 import { CheckoutForm } from "./checkout-form.tsx";
+import { ShareButton } from "../../components/share-button.tsx";
 import { trackFunnel } from "../../lib/funnel-tracker.ts";
 import { OrderConfirmation, useSheetKeys } from "./sheet.tsx";
 
@@ -73,6 +74,7 @@ export function BuySheet({
           <h2 id="sheet-title" ref={heading} tabIndex={-1}>
             {title}
           </h2>
+          {step.name === "choose" && <ShareButton kind="product" id={product.id} title={product.title} />}
           <button type="button" class="icon-btn" onClick={onClose} aria-label={m.app.close} data-testid="sheet-close">
             ×
           </button>

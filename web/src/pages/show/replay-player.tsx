@@ -4,6 +4,7 @@ import type { Product } from "../../../../src/shared/contracts/catalog.ts";
 import { ShowTimeline, type Show, type ShowcaseEntry, type ShowStatus } from "../../../../src/shared/contracts/shows.ts";
 import { http } from "../../api/client.ts";
 import { LanguageSwitch } from "../../components/header.tsx";
+import { ShareButton } from "../../components/share-button.tsx";
 import { REPLAY_HLS_CONFIG } from "../../components/hls-config.ts";
 import { HlsVideo } from "../../components/hls-video.tsx";
 import { Spinner } from "../../components/ui.tsx";
@@ -14,6 +15,8 @@ import { useSession } from "../../session.tsx";
 import { BuySheet } from "./buy-sheet.tsx";
 import { ProductCard } from "./product-card.tsx";
 import { trackFunnel } from "../../lib/funnel-tracker.ts";
+import { ReplayChat, useReplayChat } from "./replay-chat.tsx";
+import { CHAPTER_LEAD_S, ChapterList, ChapterMarks, chaptersOf, type Chapter } from "./replay-chapters.tsx";
 
 /** A replay is finalized a moment after its show ends: ask for it this often, this many times. */
 const REPLAY_POLL_MS = 2000;
@@ -86,7 +89,8 @@ export function clockText(seconds: number): string {
 /**
  * The replay of an ended show: its recording (a VOD playlist) in the same player as live, with
  * seeking, and the product card of the showcase in effect on the frame on screen (the latest one of
- * the show's timeline whose instant the frame's program date has reached), to open and buy as live.
+ * the show's timeline whose instant the frame's program date has reached), to open and buy as live;
+ * the chat as it was at that frame (replay-chat.tsx) and "jump to product" chapters (replay-chapters.tsx).
  */
 export function ReplayPlayer({ show, reload, autoStart }: { show: Show; reload: () => Promise<Show | null>; autoStart: boolean }) {
   const { m } = useI18n();
@@ -103,9 +107,12 @@ export function ReplayPlayer({ show, reload, autoStart }: { show: Show; reload: 
   const [sheetProduct, setSheetProduct] = useState<Product | null>(null);
   const video = useRef<HTMLVideoElement | null>(null);
   const cardButton = useRef<HTMLButtonElement | null>(null);
+  const chat = useReplayChat(show.id, position.time * 1000, started);
+  const chapters = chaptersOf(timeline, show.products);
 
-  // Called for every presented frame: a render only when the showcase in effect changes.
+  // Called for every presented frame: a render only when the showcase in effect, or the chat, changes.
   const onFrame = (pdt: number | null) => {
+    chat.onFrame(pdt);
     const i = showcaseIndexAt(timeline, pdt);
     if (i === cardIndex.current) return;
     cardIndex.current = i;
@@ -128,6 +135,14 @@ export function ReplayPlayer({ show, reload, autoStart }: { show: Show; reload: 
   };
 
   const track = (v: HTMLVideoElement) => setPosition({ time: v.currentTime, duration: Number.isFinite(v.duration) ? v.duration : 0, paused: v.paused });
+  /** A chapter: a second before its showcase, playing, so that its card comes up as it did live. */
+  const jump = (c: Chapter) => {
+    const v = video.current;
+    if (!v) return;
+    v.currentTime = Math.max(0, c.offsetMs / 1000 - CHAPTER_LEAD_S);
+    track(v);
+    if (v.paused) void v.play().catch(() => undefined);
+  };
   const togglePlay = () => {
     const v = video.current;
     if (!v) return;
@@ -176,6 +191,7 @@ export function ReplayPlayer({ show, reload, autoStart }: { show: Show; reload: 
             <span>{show.title}</span>
           </div>
           <span class="badge badge-replay">{m.replay.badge}</span>
+          <ShareButton kind="show" id={show.id} title={show.title} />
           <LanguageSwitch compact />
         </div>
 
@@ -196,27 +212,32 @@ export function ReplayPlayer({ show, reload, autoStart }: { show: Show; reload: 
         {started && <MuteToggle muted={muted} setMuted={setMuted} video={video} />}
 
         <div class="player-bottom">
+          {started && <ReplayChat visible={chat.visible} />}
           {product && <ProductCard key={product.id} product={product} showId={show.id} framePdt={card.framePdt} onOpen={() => (trackFunnel({ kind: "card.tapped", showId: show.id, productId: product.id }), void openSheet(product))} buttonRef={(b) => (cardButton.current = b)} />}
+          {started && <ChapterList chapters={chapters} current={card.index} clock={clockText} onJump={jump} />}
           {started && (
             <div class="replay-controls">
               <button type="button" class="round-btn replay-play" data-testid="replay-play" aria-label={position.paused ? m.replay.play : m.replay.pause} onClick={togglePlay}>
                 {position.paused ? "▶" : "❚❚"}
               </button>
-              <input
-                type="range"
-                class="replay-seek"
-                data-testid="replay-seek"
-                min={0}
-                max={position.duration || 0}
-                step={0.1}
-                value={position.time}
-                aria-label={m.replay.seek}
-                aria-valuetext={m.replay.position(clockText(position.time), clockText(position.duration))}
-                onInput={(e) => {
-                  const v = video.current;
-                  if (v) v.currentTime = Number(e.currentTarget.value);
-                }}
-              />
+              <span class="replay-track">
+                <ChapterMarks chapters={chapters} current={card.index} durationS={position.duration} />
+                <input
+                  type="range"
+                  class="replay-seek"
+                  data-testid="replay-seek"
+                  min={0}
+                  max={position.duration || 0}
+                  step={0.1}
+                  value={position.time}
+                  aria-label={m.replay.seek}
+                  aria-valuetext={m.replay.position(clockText(position.time), clockText(position.duration))}
+                  onInput={(e) => {
+                    const v = video.current;
+                    if (v) v.currentTime = Number(e.currentTarget.value);
+                  }}
+                />
+              </span>
               <span class="replay-time" aria-hidden="true">
                 {clockText(position.time)} / {clockText(position.duration)}
               </span>

@@ -5,6 +5,7 @@ import type { Show } from "../../../../src/shared/contracts/shows.ts";
 import { api } from "../../api/endpoints.ts";
 import { isApiError } from "../../api/client.ts";
 import { LanguageSwitch } from "../../components/header.tsx";
+import { ShareButton } from "../../components/share-button.tsx";
 import { HlsVideo } from "../../components/hls-video.tsx";
 import { ErrorBox, Spinner, useTitle } from "../../components/ui.tsx";
 import { roomErrorText, useI18n } from "../../i18n/index.tsx";
@@ -19,6 +20,8 @@ import { LikeButton } from "./likes.tsx";
 import { ProductCard } from "./product-card.tsx";
 import { trackFunnel } from "../../lib/funnel-tracker.ts";
 import { ReplayPlayer, useReplayArrival } from "./replay-player.tsx";
+import { PlayerMerchant } from "../notifications/merchant-page.tsx";
+import { ShowActions } from "../notifications/show-actions.tsx";
 
 /** How long a showcase or flash-sale change may wait for its frame before it is shown anyway (the stream plays ~1 s behind). */
 const FRAME_WAIT_MS = 4000;
@@ -183,6 +186,7 @@ export function ViewerPage({ showId }: { showId: string }) {
           <span class="badge badge-viewers" data-testid="viewer-count" aria-label={m.player.viewers(state.ready ? state.viewers : show.viewerCount)}>
             <EyeIcon /> {fmt.compact(state.ready ? state.viewers : show.viewerCount)}
           </span>
+          <ShareButton kind="show" id={show.id} title={show.title} />
           <LanguageSwitch compact />
         </div>
 
@@ -196,6 +200,8 @@ export function ViewerPage({ showId }: { showId: string }) {
           <div class="player-status" role="status">
             <p class="player-status-big">{m.player.startsAt(fmt.when(show.scheduledAt))}</p>
             <p>{m.player.notStarted}</p>
+            <PlayerMerchant merchantId={show.merchantId} merchantName={show.merchantName} />
+            <ShowActions show={{ id: show.id, status }} dark />
           </div>
         )}
         {status === "ended" && (

@@ -1,0 +1,31 @@
+import { PostgresAdapter, sql, type Kysely, type Migration } from "kysely";
+
+export const searchMigrations: Record<string, Migration> = {
+  "0012_1_search": {
+    async up(db: Kysely<any>) {
+      const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+      await db.schema
+        .createTable("search_entries")
+        .addColumn("id", postgres ? "bigserial" : "integer", (c) => c.primaryKey())
+        .addColumn("kind", "text", (c) => c.notNull())
+        .addColumn("ref", "text", (c) => c.notNull().unique())
+        .addColumn("title", "text", (c) => c.notNull())
+        .addColumn("body", "text", (c) => c.notNull())
+        .addColumn("image", "text")
+        .addColumn("data", "text", (c) => c.notNull())
+        .addColumn("updated_at", "bigint", (c) => c.notNull())
+        .execute();
+      await db.schema.createTable("search_meta").addColumn("key", "text", (c) => c.primaryKey()).addColumn("value", "text", (c) => c.notNull()).execute();
+      if (postgres) {
+        // Weighted: title 'A', the rest 'D' (ts_rank's weights 1.0 and 0.1), so title matches rank first.
+        await sql`alter table search_entries add column document tsvector not null default ''::tsvector`.execute(db);
+        await sql`create index search_entries_document_idx on search_entries using gin (document)`.execute(db);
+      } else {
+        // Contentless: the terms are pre-stemmed in JS (English and Italian Snowball) and only matched,
+        // never shown; `kind` is a column so a type filter is an index look-up, not a scan of the hits.
+        // prefix='2 3': type-ahead on two or three letters reads a prefix index instead of every term.
+        await sql`create virtual table search_fts using fts5(kind, title, body, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2', prefix='2 3')`.execute(db);
+      }
+    },
+  },
+};

@@ -1,0 +1,65 @@
+import { sql, type RawBuilder } from "kysely";
+import type { Db } from "../platform/db.ts";
+import type { SearchTables } from "./schema.ts";
+import { CANDIDATES, type SearchIndex } from "./search-index.ts";
+import type { SearchDoc } from "./sources.ts";
+import { fold, type ParsedQuery } from "./text.ts";
+
+/**
+ * Both languages' stems plus the plain words (for type-ahead on what stemming shortens), title weighted
+ * 'A' and the rest 'D'. Text is folded in JS first (so `unaccent`, which is not always installed and not
+ * immutable, is not needed), exactly as queries are.
+ */
+function document(d: SearchDoc): RawBuilder<unknown> {
+  const title = fold(d.title);
+  const rest = fold(`${d.body} ${d.extra}`);
+  const vec = (text: string) => sql`to_tsvector('english', ${text}) || to_tsvector('italian', ${text}) || to_tsvector('simple', ${text})`;
+  return sql`setweight(${vec(title)}, 'A') || setweight(${vec(rest)}, 'D')`;
+}
+
+function tsquery(q: ParsedQuery): RawBuilder<unknown> {
+  const groups = q.terms.map((t, i) => {
+    const alts = [sql`plainto_tsquery('english', ${t.word})`, sql`plainto_tsquery('italian', ${t.word})`];
+    // The parsed words are letters and digits only, so nothing in them is tsquery syntax.
+    if (i === q.terms.length - 1 && q.prefix) alts.push(sql`to_tsquery('simple', ${`${q.prefix}:*`})`);
+    return sql`(${sql.join(alts, sql` || `)})`;
+  });
+  return sql.join(groups, sql` && `);
+}
+
+export function postgresIndex(db0: Db): SearchIndex {
+  const db = db0.withTables<SearchTables>();
+  return {
+    async upsert(docs) {
+      if (!docs.length) return;
+      const now = Date.now();
+      // One statement per batch; a batch has each ref once (the caller dedupes), as ON CONFLICT needs.
+      const rows = [...new Map(docs.map((d) => [d.ref, d])).values()].map(
+        (d) => sql`(${d.kind}, ${d.ref}, ${d.title}, ${d.body}, ${d.image}, ${JSON.stringify(d.data)}, ${now}, ${document(d)})`,
+      );
+      await sql`insert into search_entries (kind, ref, title, body, image, data, updated_at, document) values ${sql.join(rows)}
+        on conflict (ref) do update set kind = excluded.kind, title = excluded.title, body = excluded.body, image = excluded.image,
+        data = excluded.data, updated_at = excluded.updated_at, document = excluded.document`.execute(db);
+    },
+
+    async remove(refs) {
+      if (refs.length) await db.deleteFrom("search_entries").where("ref", "in", refs).execute();
+    },
+
+    async clear() {
+      await db.deleteFrom("search_entries").execute();
+    },
+
+    async query(q, { kind, after, limit }) {
+      // float8: the cursor carries the score through JSON and back exactly.
+      // The newest matches are picked by id first (no ranking), and only they are scored.
+      const ranked = sql`select e.id, ts_rank(e.document, q.query)::float8 as score
+        from (select e.id from search_entries e, (select ${tsquery(q)} as query) q where e.document @@ q.query ${kind ? sql`and e.kind = ${kind}` : sql``}
+              order by e.id desc limit ${CANDIDATES}) c
+        join search_entries e on e.id = c.id, (select ${tsquery(q)} as query) q`;
+      const page = after ? sql`where s.score < ${after.score}::float8 or (s.score = ${after.score}::float8 and s.id > ${after.id})` : sql``;
+      const { rows } = await sql<{ id: number; score: number }>`select s.id, s.score from (${ranked}) s ${page} order by s.score desc, s.id asc limit ${limit}`.execute(db);
+      return rows.map((r) => ({ id: Number(r.id), score: Number(r.score) }));
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import type { ParsedQuery } from "./text.ts";
+import type { SearchKind } from "./schema.ts";
+import type { SearchDoc } from "./sources.ts";
+
+/**
+ * How many matches a query ranks: the newest ones (highest entry id). A word found in a large share of
+ * a million products would otherwise have every one of its matches scored on every keystroke; with
+ * the cap a query's cost is bounded, rare words are ranked exactly, and common ones among recent items
+ * (which is what a shopper looks for). Pagination reaches at most this many results.
+ */
+export const CANDIDATES = 2000;
+
+/** A hit's position in the ranking: higher `score` first, then lower `id`. The cursor carries it. */
+export interface RankKey {
+  score: number;
+  id: number;
+}
+
+/**
+ * The full-text index behind search, one implementation per database: FTS5 with terms stemmed in JS
+ * (SQLite), tsvector with the english and italian configurations and a GIN index (PostgreSQL). Both
+ * keep `search_entries` (what a result shows) and match the same way: every query word by one of its
+ * English or Italian stems, the last one also as a prefix.
+ */
+export interface SearchIndex {
+  upsert(docs: SearchDoc[]): Promise<void>;
+  remove(refs: string[]): Promise<void>;
+  clear(): Promise<void>;
+  /** The best `limit` entries after `after`, ranked; only the matching of `kind` when given. */
+  query(q: ParsedQuery, opts: { kind: SearchKind | null; after: RankKey | null; limit: number }): Promise<RankKey[]>;
+}

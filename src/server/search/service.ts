@@ -1,0 +1,151 @@
+import type { Logger } from "pino";
+import type { Db } from "../platform/db.ts";
+import type { EventBus } from "../platform/bus.ts";
+import { fail, type Result } from "../platform/errors.ts";
+import { iso } from "../platform/time.ts";
+import type { SearchHit, SearchPage, SearchQuery, SearchType } from "../../shared/contracts/search.ts";
+import type { SearchKind, SearchTables } from "./schema.ts";
+import type { RankKey, SearchIndex } from "./search-index.ts";
+import { sqliteIndex } from "./sqlite-index.ts";
+import { postgresIndex } from "./postgres-index.ts";
+import { createSources, type CreatorData, type ProductData, type ShowData } from "./sources.ts";
+import { highlight, parseQuery, snippet } from "./text.ts";
+
+/** Bump when what is indexed or how it is tokenized changes: the next start rebuilds the index. */
+export const INDEX_VERSION = "1";
+const BATCH = 500;
+
+export interface Search {
+  search(query: SearchQuery): Promise<Result<SearchPage>>;
+  /** Re-indexes everything from the source tables (start-up after a format change, operators, tests). */
+  rebuild(): Promise<{ indexed: number }>;
+  /** Rebuilds when the index was built by another INDEX_VERSION (or never); true when it did. */
+  ensureBuilt(): Promise<boolean>;
+  /** Resolves once the index has applied every event received so far. */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const kindOf: Record<Exclude<SearchType, "all">, SearchKind> = { shows: "show", products: "product", creators: "creator" };
+
+function encodeCursor(k: RankKey): string {
+  return Buffer.from(JSON.stringify([k.score, k.id])).toString("base64url");
+}
+function decodeCursor(cursor: string): RankKey | null {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString());
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === "number" && Number.isFinite(v[0]) && Number.isSafeInteger(v[1])) return { score: v[0], id: v[1] };
+  } catch {}
+  return null;
+}
+
+export function createSearch(deps: { db: Db; dialect: "sqlite" | "postgres"; bus: EventBus; log: Logger }): Search {
+  const { bus, log } = deps;
+  const db = deps.db.withTables<SearchTables>();
+  const index: SearchIndex = deps.dialect === "postgres" ? postgresIndex(deps.db) : sqliteIndex(deps.db);
+  const sources = createSources(deps.db);
+
+  // Index writes for events go through one queue: a show edited twice in a row is read and written in
+  // that order, so an older read can never overwrite a newer one.
+  let queue: Promise<void> = Promise.resolve();
+  let closed = false;
+  function enqueue(kind: SearchKind, ref: string) {
+    if (closed) return;
+    queue = queue
+      .then(() => refresh(kind, [ref]))
+      .catch((err) => log.error({ err, kind, ref }, "search: could not update the index"));
+  }
+
+  async function refresh(kind: SearchKind, refs: string[]) {
+    const { docs, gone } = await sources.byKind[kind]({ ids: refs });
+    const found = new Set(docs.map((d) => d.ref));
+    await index.upsert(docs);
+    await index.remove([...gone, ...refs.filter((r) => !found.has(r) && !gone.includes(r))]);
+  }
+
+  const unsubscribe = [
+    bus.subscribe("product.changed", (e) => enqueue("product", e.productId)),
+    bus.subscribe("show.changed", (e) => enqueue("show", e.showId)),
+    bus.subscribe("show.started", (e) => enqueue("show", e.showId)),
+    bus.subscribe("show.ended", (e) => enqueue("show", e.showId)),
+    bus.subscribe("creator.changed", (e) => enqueue("creator", e.creatorId)),
+  ];
+
+  async function rebuild(): Promise<{ indexed: number }> {
+    await index.clear();
+    let indexed = 0;
+    for (const kind of ["creator", "show", "product"] as const) {
+      let after = "";
+      for (;;) {
+        const { docs, last } = await sources.byKind[kind]({ after, limit: BATCH });
+        await index.upsert(docs);
+        indexed += docs.length;
+        if (!last) break;
+        after = last;
+      }
+    }
+    await db
+      .insertInto("search_meta")
+      .values({ key: "version", value: INDEX_VERSION })
+      .onConflict((oc) => oc.column("key").doUpdateSet({ value: INDEX_VERSION }))
+      .execute();
+    return { indexed };
+  }
+
+  function toHit(e: { ref: string; kind: SearchKind; title: string; body: string; image: string | null; data: string }, q: NonNullable<ReturnType<typeof parseQuery>>, showFor: Map<string, string>): SearchHit {
+    const base = { id: e.ref, title: highlight(e.title, q), snippet: snippet(e.body, q), imageUrl: e.image };
+    if (e.kind === "product") {
+      const d = JSON.parse(e.data) as ProductData;
+      return { kind: "product", ...base, price: d.price === null ? null : { amount: d.price, currency: d.currency }, merchantName: d.merchantName, showId: showFor.get(e.ref) ?? null, externalUrl: d.externalUrl };
+    }
+    if (e.kind === "show") {
+      const d = JSON.parse(e.data) as ShowData;
+      return { kind: "show", ...base, status: d.status, scheduledAt: iso(d.scheduledAt), hostName: d.hostName, hostHandle: d.hostHandle, merchantName: d.merchantName };
+    }
+    const d = JSON.parse(e.data) as CreatorData;
+    return { kind: "creator", ...base, handle: d.handle, verified: d.verified };
+  }
+
+  return {
+    async search({ q, type, cursor, limit }) {
+      const after = cursor ? decodeCursor(cursor) : null;
+      if (cursor && !after) return fail("validation_failed", "The cursor is not valid: start from the first page.");
+      const parsed = parseQuery(q);
+      if (!parsed) return { ok: true, items: [], nextCursor: null };
+      const keys = await index.query(parsed, { kind: type === "all" ? null : kindOf[type], after, limit: limit + 1 });
+      const pageKeys = keys.slice(0, limit);
+      const rows = pageKeys.length ? await db.selectFrom("search_entries").select(["id", "ref", "kind", "title", "body", "image", "data"]).where("id", "in", pageKeys.map((k) => k.id)).execute() : [];
+      const byId = new Map(rows.map((r) => [Number(r.id), r]));
+      const entries = pageKeys.map((k) => byId.get(k.id)).filter((r): r is (typeof rows)[number] => !!r);
+      const showFor = await sources.featuringShows(entries.filter((e) => e.kind === "product").map((e) => e.ref));
+      const last = pageKeys.at(-1);
+      return { ok: true, items: entries.map((e) => toHit(e, parsed, showFor)), nextCursor: keys.length > limit && last ? encodeCursor(last) : null };
+    },
+
+    rebuild,
+
+    async ensureBuilt() {
+      const row = await db.selectFrom("search_meta").select("value").where("key", "=", "version").executeTakeFirst();
+      if (row?.value === INDEX_VERSION) return false;
+      const started = Date.now();
+      const { indexed } = await rebuild();
+      log.info({ indexed, ms: Date.now() - started, version: INDEX_VERSION }, "search: index rebuilt");
+      return true;
+    },
+
+    async idle() {
+      let seen: Promise<void>;
+      do {
+        seen = queue;
+        await seen;
+      } while (seen !== queue);
+    },
+
+    async close() {
+      closed = true;
+      unsubscribe.forEach((u) => u());
+      await this.idle();
+    },
+  };
+}
+
