@@ -59,6 +59,12 @@ import { createSearch, type Search } from "./search/service.ts";
 import { searchRoutes } from "./search/routes.ts";
 import { createSharing, type Sharing } from "./sharing/service.ts";
 import { sharingRoutes } from "./sharing/routes.ts";
+import { createFeed, type Feed } from "./feed/service.ts";
+import { feedRoutes } from "./feed/routes.ts";
+import { createJobs, type Jobs } from "./jobs/runner.ts";
+import { resolveFfmpeg, resolveFfprobe } from "./media/ffmpeg.ts";
+import { CLIP_JOB, createVideos, type Videos } from "./videos/service.ts";
+import { videosRoutes } from "./videos/routes.ts";
 import { indexHtmlReader } from "./sharing/preview.ts";
 import { seedDemoData, type DemoAccount } from "./demo/seed.ts";
 
@@ -98,9 +104,14 @@ export interface App {
   notifications: Notifications;
   search: Search;
   sharing: Sharing;
+  feed: Feed;
   ingest: Ingest;
   /** where recordings and replays are stored (`<DATA_DIR>/media/`) */
   mediaStorage: MediaStorage;
+  /** media work after the fact (clips…) as durable jobs; see docs/media-jobs.md */
+  jobs: Jobs;
+  /** short videos: clips of showcases, published by their host */
+  videos: Videos;
   recorder: Recorder;
   demoAccounts: DemoAccount[];
   /** Starts HTTP and RTMP listeners; returns the HTTP base URL. */
@@ -180,6 +191,15 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
   });
   const partners = createPartners({ db: db.db, catalog, shows, creators, campaigns, commissions, publicUrl: config.publicUrl, attributionDays: config.partners.attributionDays, clock: deps.clock });
   const analytics = createAnalytics({ db: db.db, dialect: db.dialect, bus, shows, catalog, orders, creators, log: log.child({ domain: "analytics" }), extraLiveViewer: async (user, showId) => (await agencies.canWatchShow(user.id, showId)).ok, ...deps.analytics });
+  // The home feed: a read model over shows (short videos join it through `videos` once that domain exists).
+  const feed = createFeed({
+    db: db.db,
+    catalog,
+    viewerCount: (showId) => realtime.hub.viewerCount(showId),
+    playbackUrl: (showId) => (ingest.isLive(showId) ? `/hls/${showId}/index.m3u8` : null),
+    replayUrl,
+    clock: deps.clock,
+  });
   const sharing = createSharing({ db: db.db, bus, shows, catalog, publicUrl: config.publicUrl, clock: deps.clock, log: log.child({ domain: "sharing" }) });
   const notifications = await createNotifications({
     db: db.db,
@@ -226,11 +246,36 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
   });
   // Every live show is recorded as it goes (the segments viewers get, no re-encoding) and becomes a replay.
   const mediaStorage = localDiskStorage(path.join(config.dataDir, "media"));
+  // Media jobs (docs/media-jobs.md): the clips of a replay's showcases are cut after its recording is finalized.
+  let videos!: Videos;
+  const jobs = createJobs({
+    db: db.db,
+    handlers: { [CLIP_JOB]: (ctx) => videos.cutHandler(ctx) },
+    concurrency: config.media.jobConcurrency,
+    log: log.child({ domain: "jobs" }),
+  });
+  let ffmpegPath: string | undefined;
+  videos = createVideos({
+    db: db.db,
+    jobs,
+    storage: mediaStorage,
+    shows,
+    ffmpegPath: () => (ffmpegPath ??= resolveFfmpeg(config.media.ffmpegPath)),
+    ffprobePath: () => resolveFfprobe(ffmpegPath ?? resolveFfmpeg(config.media.ffmpegPath)),
+    clipBeforeMs: config.media.clipBeforeSeconds * 1000,
+    clipAfterMs: config.media.clipAfterSeconds * 1000,
+    log: log.child({ domain: "videos" }),
+    clock: deps.clock,
+  });
   const recorder = createRecorder(
     mediaStorage,
     {
       onRecording: (showId) => shows.setRecording(showId, "recording"),
-      onFinalized: (showId, result) => shows.setRecording(showId, result === "ready" ? "ready" : null),
+      onFinalized: async (showId, result) => {
+        await shows.setRecording(showId, result === "ready" ? "ready" : null);
+        // One clip job per showcase (keyed by it: finalizing again queues nothing new).
+        if (result === "ready") await videos.enqueueClips(showId).catch((err) => log.error({ err, showId }, "clips not queued"));
+      },
     },
     log.child({ domain: "media", component: "recorder" }),
   );
@@ -319,6 +364,8 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
   partnersRoutes(http, { partners });
   notificationsRoutes(http, { notifications });
   searchRoutes(http, { search });
+  feedRoutes(http, { feed });
+  videosRoutes(http, { videos, shows, storage: mediaStorage });
   sharingRoutes(http, { sharing, indexHtml: indexHtmlReader(config.webDir) });
   mediaRoutes(http, { variants: (showId) => ingest.variants(showId), replays: mediaStorage, whip: { publishWhip: (k, o) => ingest.publishWhip(k, o), endWhip: (id, k) => ingest.endWhip(id, k) } });
 
@@ -368,13 +415,17 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
     notifications,
     search,
     sharing,
+    feed,
     ingest,
     mediaStorage,
+    jobs,
+    videos,
     recorder,
     demoAccounts,
     async listen() {
       await ingest.start();
       notifications.start();
+      jobs.start();
       const address = await http.listen({ host: config.host, port: config.port });
       listening = true;
       return address.replace("[::1]", "127.0.0.1").replace("0.0.0.0", "127.0.0.1");
@@ -384,6 +435,8 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
       await ingest.stop();
       // The sessions just ended are being finalized: let their writes and playlists finish.
       await recorder.close();
+      // Media jobs stop (running ffmpeg is killed; their leases go back, so a restart takes them at once).
+      await jobs.close();
       await flashSales.close();
       await realtime.close();
       // Live analytics streams end before the HTTP server closes (it waits for open responses).

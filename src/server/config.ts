@@ -17,6 +17,11 @@ const EnvSchema = z.object({
   FFMPEG_PATH: z.string().optional(),
   MEDIA_STALL_TIMEOUT_MS: z.coerce.number().int().min(1000).default(6000),
   HLS_SEGMENT_SECONDS: z.coerce.number().min(1).max(10).default(1),
+  /** media jobs (clips, transcodes) run at once by this process (ffmpeg is CPU-bound; the live path comes first) */
+  MEDIA_JOB_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
+  /** a showcase's clip starts this long before it and ends this long after it (rounded out to whole segments) */
+  CLIP_BEFORE_SECONDS: z.coerce.number().min(0).max(120).default(5),
+  CLIP_AFTER_SECONDS: z.coerce.number().min(1).max(300).default(40),
   /** extra transcoded renditions, by height ("360", "480,240"); none by default (a 2-core box holds one or two) */
   HLS_RENDITIONS: z
     .string()
@@ -67,7 +72,7 @@ export interface AppConfig {
   dataDir: string;
   database: { kind: "sqlite"; file: string } | { kind: "postgres"; url: string; schema?: string };
   rtmp: { port: number; publicUrl: string };
-  media: { ffmpegPath?: string; stallTimeoutMs: number; segmentSeconds: number; renditions: number[] };
+  media: { ffmpegPath?: string; stallTimeoutMs: number; segmentSeconds: number; renditions: number[]; jobConcurrency: number; clipBeforeSeconds: number; clipAfterSeconds: number };
   /** WHIP ICE settings; undefined fields take the ingest's defaults */
   whip: { interfaceAddresses?: string[]; announcedAddresses?: string[]; portRange?: [number, number]; iceServers?: string[] };
   flashSales: { holdSeconds: number };
@@ -121,6 +126,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       stallTimeoutMs: e.MEDIA_STALL_TIMEOUT_MS,
       segmentSeconds: e.HLS_SEGMENT_SECONDS,
       renditions: e.HLS_RENDITIONS,
+      jobConcurrency: e.MEDIA_JOB_CONCURRENCY,
+      clipBeforeSeconds: e.CLIP_BEFORE_SECONDS,
+      clipAfterSeconds: e.CLIP_AFTER_SECONDS,
     },
     whip: {
       interfaceAddresses: list(e.WHIP_ICE_ADDRESSES),

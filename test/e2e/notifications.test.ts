@@ -63,7 +63,7 @@ describe("notifications in the browser", () => {
 
     if (shotsDir) {
       await page.goto(`${server.baseUrl}/`);
-      await page.getByTestId("home-upcoming").first().waitFor();
+      await page.getByTestId("feed-item").first().waitFor();
       await shot(page, "home");
       const upcomingShow = (await server.app.shows.list({ status: "scheduled", merchantId, limit: 1 }))[0] ?? (await server.app.shows.list({ status: "scheduled", limit: 1 }))[0]!;
       await page.goto(`${server.baseUrl}/shows/${upcomingShow.id}`);

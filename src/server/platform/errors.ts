@@ -76,4 +76,5 @@ export const defaultMessages: Record<ErrorCode, string> = {
   postback_timestamp_invalid: "The postback timestamp is missing or too far from the current time.",
   postback_replayed: "This postback delivery id has been received before.",
   payout_exceeds_available: "The payout is larger than the available balance.",
+  video_not_draft: "Only a ready draft can be published.",
 };

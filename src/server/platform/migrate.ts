@@ -16,7 +16,9 @@ import { partnersMigrations } from "../partners/migrations.ts";
 import { searchMigrations } from "../search/migrations.ts";
 import { notificationsMigrations } from "../notifications/migrations.ts";
 import { sharingMigrations } from "../sharing/migrations.ts";
+import { feedMigrations } from "../feed/migrations.ts";
 import { jobsMigrations } from "../jobs/migrations.ts";
+import { videosMigrations } from "../videos/migrations.ts";
 
 /**
  * Ordered migrations of every domain. Names carry a global sequence number so the order is
@@ -38,8 +40,10 @@ const all: Record<string, Migration> = {
   ...partnersMigrations,
   ...searchMigrations,
   ...jobsMigrations,
+  ...videosMigrations,
   ...notificationsMigrations,
   ...sharingMigrations,
+  ...feedMigrations,
 };
 
 class StaticProvider implements MigrationProvider {

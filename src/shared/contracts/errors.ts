@@ -58,6 +58,7 @@ export const errorCatalogue = {
   postback_timestamp_invalid: 401,
   postback_replayed: 409,
   payout_exceeds_available: 409,
+  video_not_draft: 409,
 } as const;
 
 export type ErrorCode = keyof typeof errorCatalogue;

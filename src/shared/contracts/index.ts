@@ -12,3 +12,4 @@ export * from "./agencies.ts";
 export * from "./partners.ts";
 export * from "./search.ts";
 export * from "./sharing.ts";
+export * from "./feed.ts";

@@ -18,6 +18,8 @@ import { AgencyEarnings, AgencyInvitation, CreatorAgencyView, MyAgency, RosterDa
 import { AnalyticsReport, LiveAnalytics } from "../../../src/shared/contracts/analytics.ts";
 import { MerchantPage, MyReminders, NotificationPage, NotificationSettings, ReminderState, UnreadCount, type MarkReadBody, type NotificationSettingsInput } from "../../../src/shared/contracts/notifications.ts";
 import { SearchPage, type SearchType } from "../../../src/shared/contracts/search.ts";
+import { ShortVideoPage, StudioClip } from "../../../src/shared/contracts/videos.ts";
+import { FeedPage } from "../../../src/shared/contracts/feed.ts";
 
 const enc = encodeURIComponent;
 const UserReply = z.object({ user: User });
@@ -56,6 +58,7 @@ export const api = {
     signOut: () => http.post("/api/v1/auth/sign-out", null, {}),
   },
   /** shows, products and creators; public */
+  feed: (cursor?: string | null, limit?: number) => http.get(`/api/v1/feed${qs({ cursor: cursor ?? undefined, limit: limit === undefined ? undefined : String(limit) })}`, FeedPage),
   search: (q: string, type: SearchType, cursor?: string | null) => http.get(`/api/v1/search${qs({ q, type, cursor: cursor ?? undefined })}`, SearchPage),
   shows: {
     list: (status: ShowStatus) => http.get(`/api/v1/shows${qs({ status })}`, ShowList),
@@ -110,6 +113,13 @@ export const api = {
     payHold: (saleId: string, holdId: string, body: FlashHoldCheckout) => http.post(`/api/v1/flash-sales/${enc(saleId)}/holds/${enc(holdId)}/checkout`, Order, body),
     stats: (saleId: string, signal?: AbortSignal) => timed(http.get(`/api/v1/flash-sales/${enc(saleId)}/stats`, FlashSaleStats, { signal })),
     audit: (saleId: string, afterSeq = 0, limit = 100) => http.get(`/api/v1/flash-sales/${enc(saleId)}/audit${qs({ afterSeq, limit })}`, FlashAuditPage),
+  },
+  /** short videos: a show's clips (its host, merchant staff), publish / discard; published ones for everyone */
+  videos: {
+    clips: (showId: string) => http.get(`/api/v1/shows/${enc(showId)}/clips`, z.object({ items: z.array(StudioClip) })),
+    publish: (videoId: string) => http.post(`/api/v1/videos/${enc(videoId)}/publish`, StudioClip, {}),
+    discard: (videoId: string) => http.post(`/api/v1/videos/${enc(videoId)}/discard`, StudioClip, {}),
+    list: (cursor?: string | null) => http.get(`/api/v1/videos${qs({ cursor })}`, ShortVideoPage),
   },
   /** a show's room rules, mutes and bans, deleted messages and moderators: hosts, staff and the show's moderators */
   moderation: {

@@ -17,6 +17,8 @@ type VideoProps = Omit<JSX.VideoHTMLAttributes<HTMLVideoElement>, "src" | "ref" 
   onFrame?: (pdt: number | null) => void;
   /** hls.js settings; default: the live, low-latency ones */
   hlsConfig?: typeof LIVE_HLS_CONFIG | typeof REPLAY_HLS_CONFIG;
+  /** false: load (buffer) but stay paused, e.g. the next item of a feed; default true */
+  autoPlay?: boolean;
 };
 
 type FrameMeta = { mediaTime: number };
@@ -31,8 +33,10 @@ type FrameVideo = HTMLVideoElement & {
  * elsewhere (Safari on iPhone, which speaks LL-HLS natively). Always starts muted so that autoplay is allowed; recovers from network and
  * media errors instead of giving up, since a live playlist can briefly 404 while a stream starts.
  */
-export function HlsVideo({ src, muted, onPlaying, videoRef, onFrame, hlsConfig = LIVE_HLS_CONFIG, ...rest }: VideoProps) {
+export function HlsVideo({ src, muted, onPlaying, videoRef, onFrame, hlsConfig = LIVE_HLS_CONFIG, autoPlay = true, ...rest }: VideoProps) {
   const ref = useRef<HTMLVideoElement>(null);
+  const autoPlayRef = useRef(autoPlay);
+  autoPlayRef.current = autoPlay;
   const hlsRef = useRef<Hls | null>(null);
   const onFrameRef = useRef(onFrame);
   onFrameRef.current = onFrame;
@@ -69,7 +73,9 @@ export function HlsVideo({ src, muted, onPlaying, videoRef, onFrame, hlsConfig =
     let cancelled = false;
     let retry: ReturnType<typeof setTimeout> | null = null;
     let trim: ReturnType<typeof setInterval> | null = null;
-    const play = () => void video.play().catch(() => undefined);
+    const play = () => {
+      if (autoPlayRef.current) void video.play().catch(() => undefined);
+    };
 
     const useNative = () => {
       video.src = src;
@@ -133,6 +139,18 @@ export function HlsVideo({ src, muted, onPlaying, videoRef, onFrame, hlsConfig =
     if (ref.current) ref.current.muted = muted;
   }, [muted]);
 
+  // Started or paused from outside (a feed plays only the item on screen); a live stream catches up by itself (latency trim).
+  const first = useRef(true);
+  useEffect(() => {
+    const video = ref.current;
+    if (first.current || !video) {
+      first.current = false;
+      return;
+    }
+    if (autoPlay) void video.play().catch(() => undefined);
+    else video.pause();
+  }, [autoPlay]);
+
   return (
     <video
       ref={(v) => {
@@ -140,7 +158,7 @@ export function HlsVideo({ src, muted, onPlaying, videoRef, onFrame, hlsConfig =
         videoRef?.(v);
       }}
       muted={muted}
-      autoplay
+      autoplay={autoPlay}
       playsInline
       onPlaying={onPlaying}
       {...rest}

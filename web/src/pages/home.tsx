@@ -1,9 +1,8 @@
 import type { ShowSummary } from "../../../src/shared/contracts/shows.ts";
-import { api } from "../api/endpoints.ts";
-import { ErrorBox, Spinner, useAsync, useTitle } from "../components/ui.tsx";
+import { useTitle } from "../components/ui.tsx";
 import { useI18n } from "../i18n/index.tsx";
 import { Link } from "../router.tsx";
-import { ShowActions } from "./notifications/show-actions.tsx";
+import { Feed } from "./feed/feed.tsx";
 
 export function Cover({ show }: { show: ShowSummary }) {
   return show.coverUrl ? <img src={show.coverUrl} alt="" loading="lazy" /> : <div class="cover-fallback" aria-hidden="true" />;
@@ -29,27 +28,6 @@ export function LiveCard({ show, subtitle }: { show: ShowSummary; subtitle?: str
   );
 }
 
-function UpcomingRow({ show }: { show: ShowSummary }) {
-  const { m, fmt } = useI18n();
-  return (
-    <li class="upcoming-item" data-testid="home-upcoming">
-      <Link href={`/shows/${show.id}`} class="show-row">
-        <Cover show={show} />
-        <span class="show-row-text">
-          <strong>{show.title}</strong>
-          <span>
-            <time dateTime={show.scheduledAt}>{m.home.startsAt(fmt.when(show.scheduledAt))}</time>
-          </span>
-          <span class="muted">
-            {m.home.withHost(show.hostName)} · {show.merchantName}
-          </span>
-        </span>
-      </Link>
-      <ShowActions show={show} />
-    </li>
-  );
-}
-
 export function EyeIcon() {
   return (
     <svg viewBox="0 0 24 24" width="14" height="14" aria-hidden="true" fill="currentColor">
@@ -58,52 +36,14 @@ export function EyeIcon() {
   );
 }
 
+/** The home page: the feed (live, upcoming, replays, short videos; followed accounts first). */
 export function HomePage() {
   const { m } = useI18n();
   useTitle(null);
-  const live = useAsync(() => api.shows.list("live"), []);
-  const upcoming = useAsync(() => api.shows.list("scheduled"), []);
-  const liveItems = [...(live.data?.items ?? [])].sort((a, b) => b.viewerCount - a.viewerCount);
-  const upcomingItems = [...(upcoming.data?.items ?? [])].sort((a, b) => a.scheduledAt.localeCompare(b.scheduledAt));
   return (
-    <div class="page home">
+    <div class="home-feed">
       <h1 class="visually-hidden">{m.home.title}</h1>
-      <section aria-labelledby="live-now">
-        <h2 id="live-now" class="section-title">
-          <span class="dot-live" aria-hidden="true" /> {m.home.liveNow}
-        </h2>
-        {live.loading && !live.data ? (
-          <Spinner />
-        ) : live.error ? (
-          <ErrorBox error={live.error} onRetry={live.reload} />
-        ) : liveItems.length === 0 ? (
-          <p class="empty">{m.home.noLive}</p>
-        ) : (
-          <ul class="live-grid">
-            {liveItems.map((s) => (
-              <LiveCard key={s.id} show={s} />
-            ))}
-          </ul>
-        )}
-      </section>
-      <section aria-labelledby="upcoming">
-        <h2 id="upcoming" class="section-title">
-          {m.home.upcoming}
-        </h2>
-        {upcoming.loading && !upcoming.data ? (
-          <Spinner />
-        ) : upcoming.error ? (
-          <ErrorBox error={upcoming.error} onRetry={upcoming.reload} />
-        ) : upcomingItems.length === 0 ? (
-          <p class="empty">{m.home.noUpcoming}</p>
-        ) : (
-          <ul class="upcoming-list">
-            {upcomingItems.map((s) => (
-              <UpcomingRow key={s.id} show={s} />
-            ))}
-          </ul>
-        )}
-      </section>
+      <Feed />
     </div>
   );
 }

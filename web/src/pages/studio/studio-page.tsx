@@ -13,6 +13,7 @@ import { BusyChatNote, ChatOverlay, Composer } from "../show/chat.tsx";
 import { StatusBadge } from "./studio-list.tsx";
 import { FlashPanel } from "./flash-panel.tsx";
 import { CameraPanel } from "./camera-panel.tsx";
+import { ClipsPanel } from "./clips-panel.tsx";
 import { ChatLineActions, ModerationPanel, useStudioModeration, type StudioModeration } from "./moderation-panel.tsx";
 
 function StreamSetup({ info, onRotated }: { info: StudioInfo; onRotated(i: StudioInfo): void }) {
@@ -310,6 +311,7 @@ export function StudioPage({ showId }: { showId: string }) {
         </div>
 
         <div class="studio-col">
+          {status === "ended" && <ClipsPanel showId={showId} />}
           <FlashPanel showId={showId} products={show.products} status={status} sales={state.flashSales} onLaunched={showReq.reload} />
           <section class="card" aria-labelledby="products-title">
             <div class="card-head">

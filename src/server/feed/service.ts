@@ -1,0 +1,305 @@
+import type { FeedItem, FeedProduct, FeedQuery, FeedVideoCard } from "../../shared/contracts/feed.ts";
+import type { ShowSummary } from "../../shared/contracts/shows.ts";
+import type { Db } from "../platform/db.ts";
+import { fail, type Result } from "../platform/errors.ts";
+import { iso, isoOrNull } from "../platform/time.ts";
+import type { Catalog } from "../catalog/service.ts";
+import type { NotificationsTables } from "../notifications/schema.ts";
+
+/** One short video and its position in the videos domain's own order (an opaque cursor continuing after it). */
+export interface FeedVideoEntry {
+  cursor: string;
+  video: FeedVideoCard;
+  products?: FeedProduct[];
+}
+
+export interface FeedDeps {
+  db: Db;
+  catalog: Pick<Catalog, "getMany">;
+  viewerCount(showId: string): number;
+  playbackUrl(showId: string): string | null;
+  replayUrl(showId: string): string;
+  /** Short videos after `cursor` (null: from the first), at most `limit`; absent until the videos domain exists. */
+  videos?: (cursor: string | null, limit: number) => Promise<FeedVideoEntry[]>;
+  clock?: () => number;
+}
+
+export interface Feed {
+  page(q: FeedQuery, userId: string | null): Promise<Result<{ items: FeedItem[]; nextCursor: string | null }>>;
+}
+
+/**
+ * The feed's segments, in order: followed accounts (tier 0) then everyone else (tier 1), each by kind.
+ * A page walks them from the cursor's segment on; each segment is one keyset query.
+ */
+const SEGMENTS = [
+  { tier: 0, kind: "live" },
+  { tier: 0, kind: "upcoming" },
+  { tier: 0, kind: "replay" },
+  { tier: 1, kind: "live" },
+  { tier: 1, kind: "upcoming" },
+  { tier: 1, kind: "video" },
+  { tier: 1, kind: "replay" },
+] as const;
+type Segment = (typeof SEGMENTS)[number];
+
+/** Where a page stopped: segment, the last item's frozen sort key and id (or the videos' own cursor), the live ranking snapshot. */
+interface Position {
+  s: number;
+  k: number;
+  i: string;
+  /** live ranking snapshot */
+  n?: string;
+  /** the videos domain's cursor */
+  v?: string;
+}
+
+const UPCOMING_GRACE_MS = 30 * 60_000;
+const UPCOMING_HORIZON_MS = 7 * 86_400_000;
+const SNAPSHOT_REUSE_MS = 5_000;
+const SNAPSHOT_KEEP_MS = 15 * 60_000;
+const MAX_LIVE = 2_000;
+const MAX_FOLLOWS = 1_000;
+const PRODUCTS_PER_ITEM = 3;
+
+function encodeCursor(p: Position): string {
+  return Buffer.from(JSON.stringify(p)).toString("base64url");
+}
+
+function decodeCursor(cursor: string): Position | null {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString());
+    if (!v || typeof v !== "object") return null;
+    const p = v as Record<string, unknown>;
+    if (!Number.isInteger(p.s) || (p.s as number) < 0 || (p.s as number) >= SEGMENTS.length) return null;
+    if (typeof p.k !== "number" || !Number.isFinite(p.k) || typeof p.i !== "string" || p.i.length > 64) return null;
+    if (p.n !== undefined && typeof p.n !== "string") return null;
+    if (p.v !== undefined && typeof p.v !== "string") return null;
+    return { s: p.s as number, k: p.k, i: p.i, n: p.n as string | undefined, v: p.v as string | undefined };
+  } catch {
+    return null;
+  }
+}
+
+/** An item before it is rendered: enough to order it and continue after it. */
+interface Pending {
+  seg: number;
+  key: number;
+  id: string;
+  videoCursor?: string;
+  video?: FeedVideoEntry;
+}
+
+export function createFeed(deps: FeedDeps): Feed {
+  const db = deps.db.withTables<NotificationsTables>();
+  const clock = deps.clock ?? Date.now;
+
+  // Live shows are ranked by viewers, which change every second and live in memory: a page ranks them by
+  // a snapshot of the counts, and its cursor names the snapshot so that the next pages keep that order.
+  const snapshots = new Map<string, { at: number; counts: Map<string, number> }>();
+  let snapSeq = 0;
+  async function liveSnapshot(id: string | undefined): Promise<{ id: string; counts: Map<string, number> }> {
+    const now = clock();
+    if (id) {
+      const s = snapshots.get(id);
+      if (s) return { id, counts: s.counts };
+    }
+    const latest = [...snapshots.entries()].at(-1);
+    if (!id && latest && now - latest[1].at < SNAPSHOT_REUSE_MS) return { id: latest[0], counts: latest[1].counts };
+    for (const [k, s] of snapshots) if (now - s.at > SNAPSHOT_KEEP_MS) snapshots.delete(k);
+    const rows = await db.selectFrom("shows").select("id").where("status", "=", "live").limit(MAX_LIVE).execute();
+    const counts = new Map(rows.map((r) => [r.id, deps.viewerCount(r.id)]));
+    const newId = `${now.toString(36)}${(snapSeq++).toString(36)}`;
+    snapshots.set(newId, { at: now, counts });
+    return { id: newId, counts };
+  }
+
+  async function follows(userId: string) {
+    const [creators, merchants] = await Promise.all([
+      db
+        .selectFrom("creator_follows")
+        .innerJoin("creators", "creators.id", "creator_follows.creator_id")
+        .select("creators.user_id")
+        .where("creator_follows.follower_user_id", "=", userId)
+        .limit(MAX_FOLLOWS)
+        .execute(),
+      db.selectFrom("merchant_follows").select("merchant_id").where("follower_user_id", "=", userId).limit(MAX_FOLLOWS).execute(),
+    ]);
+    return { hosts: creators.map((r) => r.user_id), merchants: merchants.map((r) => r.merchant_id) };
+  }
+  type Follows = Awaited<ReturnType<typeof follows>>;
+
+  const isFollowed = (f: Follows | null, hostId: string, merchantId: string) => !!f && (f.hosts.includes(hostId) || f.merchants.includes(merchantId));
+
+  /** The tier's filter: shows of followed accounts (tier 0) or of anyone else (tier 1). */
+  function tierFilter<Q extends { where: (...a: any[]) => Q }>(q: Q, tier: 0 | 1, f: Follows | null): Q | null {
+    const hosts = f?.hosts ?? [];
+    const merchants = f?.merchants ?? [];
+    if (tier === 0) {
+      if (!hosts.length && !merchants.length) return null;
+      return q.where((eb: any) => eb.or([...(hosts.length ? [eb("shows.host_user_id", "in", hosts)] : []), ...(merchants.length ? [eb("shows.merchant_id", "in", merchants)] : [])]));
+    }
+    let r = q;
+    if (hosts.length) r = r.where("shows.host_user_id", "not in", hosts);
+    if (merchants.length) r = r.where("shows.merchant_id", "not in", merchants);
+    return r;
+  }
+
+  async function fetchSegment(segIndex: number, seg: Segment, after: Position | null, limit: number, f: Follows | null, snap: { counts: Map<string, number> }): Promise<Pending[]> {
+    const now = clock();
+    if (seg.kind === "video") {
+      if (!deps.videos) return [];
+      const entries = await deps.videos(after?.v ?? null, limit);
+      return entries.slice(0, limit).map((e) => ({ seg: segIndex, key: 0, id: e.video.id, videoCursor: e.cursor, video: e }));
+    }
+    const base = () => db.selectFrom("shows");
+    if (seg.kind === "live") {
+      const q = tierFilter(base().select(["shows.id"]).where("shows.status", "=", "live"), seg.tier, f);
+      if (!q) return [];
+      const rows = await q.limit(MAX_LIVE).execute();
+      // Shows that went live after the snapshot rank after its shows (0 viewers), by id.
+      const ranked = rows.map((r) => ({ id: r.id, v: snap.counts.get(r.id) ?? 0 })).sort((a, b) => b.v - a.v || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      const rest = after ? ranked.filter((r) => r.v < after.k || (r.v === after.k && r.id > after.i)) : ranked;
+      return rest.slice(0, limit).map((r) => ({ seg: segIndex, key: r.v, id: r.id }));
+    }
+    if (seg.kind === "upcoming") {
+      let q = base().select(["shows.id", "shows.scheduled_at"]).where("shows.status", "=", "scheduled").where("shows.scheduled_at", ">=", now - UPCOMING_GRACE_MS);
+      if (seg.tier === 1) q = q.where("shows.scheduled_at", "<=", now + UPCOMING_HORIZON_MS);
+      if (after) q = q.where((eb) => eb.or([eb("shows.scheduled_at", ">", after.k), eb.and([eb("shows.scheduled_at", "=", after.k), eb("shows.id", ">", after.i)])]));
+      const t = tierFilter(q, seg.tier, f);
+      if (!t) return [];
+      const rows = await t.orderBy("shows.scheduled_at", "asc").orderBy("shows.id", "asc").limit(limit).execute();
+      return rows.map((r) => ({ seg: segIndex, key: Number(r.scheduled_at), id: r.id }));
+    }
+    let q = base().select(["shows.id", "shows.ended_at"]).where("shows.status", "=", "ended").where("shows.recording", "=", "ready").where("shows.ended_at", "is not", null);
+    if (after) q = q.where((eb) => eb.or([eb("shows.ended_at", "<", after.k), eb.and([eb("shows.ended_at", "=", after.k), eb("shows.id", "<", after.i)])]));
+    const t = tierFilter(q, seg.tier, f);
+    if (!t) return [];
+    const rows = await t.orderBy("shows.ended_at", "desc").orderBy("shows.id", "desc").limit(limit).execute();
+    return rows.map((r) => ({ seg: segIndex, key: Number(r.ended_at), id: r.id }));
+  }
+
+  async function summaries(ids: string[]) {
+    if (!ids.length) return new Map<string, { summary: ShowSummary; creatorName: string; recording: string | null }>();
+    const rows = await db
+      .selectFrom("shows")
+      .innerJoin("merchants", "merchants.id", "shows.merchant_id")
+      .innerJoin("users", "users.id", "shows.host_user_id")
+      .leftJoin("creators", "creators.user_id", "shows.host_user_id")
+      .select([
+        "shows.id",
+        "shows.merchant_id",
+        "merchants.name as merchant_name",
+        "shows.host_user_id",
+        "users.display_name as host_name",
+        "shows.title",
+        "shows.description",
+        "shows.cover_url",
+        "shows.scheduled_at",
+        "shows.status",
+        "shows.started_at",
+        "shows.ended_at",
+        "shows.like_count",
+        "shows.recording",
+        "shows.campaign_id",
+        "creators.handle as host_handle",
+        "creators.display_name as creator_name",
+      ])
+      .where("shows.id", "in", ids)
+      .execute();
+    return new Map(
+      rows.map((r) => [
+        r.id,
+        {
+          recording: r.recording,
+          creatorName: r.creator_name ?? r.host_name,
+          summary: {
+            id: r.id,
+            merchantId: r.merchant_id,
+            merchantName: r.merchant_name,
+            hostId: r.host_user_id,
+            hostName: r.host_name,
+            title: r.title,
+            description: r.description,
+            coverUrl: r.cover_url,
+            scheduledAt: iso(r.scheduled_at),
+            status: r.status,
+            startedAt: isoOrNull(r.started_at),
+            endedAt: isoOrNull(r.ended_at),
+            viewerCount: r.status === "live" ? deps.viewerCount(r.id) : 0,
+            likeCount: Number(r.like_count),
+            campaignId: r.campaign_id,
+            hostHandle: r.host_handle ?? null,
+          } satisfies ShowSummary,
+        },
+      ]),
+    );
+  }
+
+  /** The first three products of each show, with the first image and lowest price. */
+  async function productsOf(showIds: string[]): Promise<Map<string, FeedProduct[]>> {
+    const out = new Map<string, FeedProduct[]>();
+    if (!showIds.length) return out;
+    const links = await db.selectFrom("show_products").select(["show_id", "product_id", "position"]).where("show_id", "in", showIds).orderBy("show_id").orderBy("position").execute();
+    const firsts = new Map<string, string[]>();
+    for (const l of links) {
+      const list = firsts.get(l.show_id) ?? [];
+      if (list.length < PRODUCTS_PER_ITEM) list.push(l.product_id);
+      firsts.set(l.show_id, list);
+    }
+    const products = new Map((await deps.catalog.getMany([...new Set([...firsts.values()].flat())])).map((p) => [p.id, p]));
+    for (const [showId, ids] of firsts) {
+      out.set(
+        showId,
+        ids.flatMap((id) => {
+          const p = products.get(id);
+          if (!p) return [];
+          const prices = p.variants.map((v) => v.price);
+          return [{ id: p.id, title: p.title, imageUrl: p.images[0] ?? null, price: prices.length ? { amount: Math.min(...prices), currency: p.currency } : null }];
+        }),
+      );
+    }
+    return out;
+  }
+
+  return {
+    async page({ cursor, limit }, userId) {
+      const after = cursor ? decodeCursor(cursor) : null;
+      if (cursor && !after) return fail("validation_failed", "The cursor is not valid: start from the first page.");
+      const f = userId ? await follows(userId) : null;
+      const snap = await liveSnapshot(after?.n);
+      const pending: Pending[] = [];
+      for (let s = after?.s ?? 0; s < SEGMENTS.length && pending.length <= limit; s++) {
+        const seg = SEGMENTS[s]!;
+        if (seg.tier === 0 && !f) continue;
+        pending.push(...(await fetchSegment(s, seg, after && after.s === s ? after : null, limit + 1 - pending.length, f, snap)));
+      }
+      const taken = pending.slice(0, limit);
+      const last = taken.at(-1);
+      const nextCursor = pending.length > limit && last ? encodeCursor({ s: last.seg, k: last.key, i: last.id, n: snap.id, ...(last.videoCursor ? { v: last.videoCursor } : {}) }) : null;
+
+      const showIds = taken.filter((p) => !p.video).map((p) => p.id);
+      const [rows, products, reminders] = await Promise.all([
+        summaries(showIds),
+        productsOf(showIds),
+        userId && showIds.length ? db.selectFrom("show_reminders").select("show_id").where("user_id", "=", userId).where("show_id", "in", showIds).execute() : Promise.resolve([]),
+      ]);
+      const reminded = new Set(reminders.map((r) => r.show_id));
+      const items: FeedItem[] = [];
+      for (const p of taken) {
+        if (p.video) {
+          items.push({ kind: "video", video: p.video.video, products: p.video.products ?? [], followed: false });
+          continue;
+        }
+        const row = rows.get(p.id);
+        if (!row) continue; // deleted meanwhile
+        const seg = SEGMENTS[p.seg]!;
+        const common = { show: row.summary, creatorName: row.creatorName, products: products.get(p.id) ?? [], followed: seg.tier === 0 || isFollowed(f, row.summary.hostId, row.summary.merchantId) };
+        if (seg.kind === "live") items.push({ kind: "live", ...common, playbackUrl: row.summary.status === "live" ? deps.playbackUrl(p.id) : null });
+        else if (seg.kind === "upcoming") items.push({ kind: "upcoming", ...common, reminded: reminded.has(p.id) });
+        else items.push({ kind: "replay", ...common, replayUrl: deps.replayUrl(p.id) });
+      }
+      return { ok: true, items, nextCursor };
+    },
+  };
+}
