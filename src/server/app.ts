@@ -195,6 +195,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
   const feed = createFeed({
     db: db.db,
     catalog,
+    shows,
     viewerCount: (showId) => realtime.hub.viewerCount(showId),
     playbackUrl: (showId) => (ingest.isLive(showId) ? `/hls/${showId}/index.m3u8` : null),
     replayUrl,

@@ -113,7 +113,7 @@ describe("feed", () => {
       counts.set(s.id, i * 10);
       live.push(s.id);
     }
-    const feed = createFeed({ db: server.app.db.db, catalog: server.app.catalog, viewerCount: (id) => counts.get(id) ?? 0, playbackUrl: () => null, replayUrl: (id) => `/replays/${id}.m3u8` });
+    const feed = createFeed({ db: server.app.db.db, catalog: server.app.catalog, shows: server.app.shows, viewerCount: (id) => counts.get(id) ?? 0, playbackUrl: () => null, replayUrl: (id) => `/replays/${id}.m3u8` });
     const page = async (cursor?: string) => {
       const r = await feed.page({ cursor, limit: 2 }, null);
       assert.ok(r.ok);
@@ -134,6 +134,7 @@ describe("feed", () => {
     const feed = createFeed({
       db: server.app.db.db,
       catalog: server.app.catalog,
+      shows: server.app.shows,
       viewerCount: () => 0,
       playbackUrl: () => null,
       replayUrl: (id) => `/replays/${id}.m3u8`,

@@ -1,10 +1,9 @@
 import type { FeedItem, FeedProduct, FeedQuery, FeedVideoCard } from "../../shared/contracts/feed.ts";
-import type { ShowSummary } from "../../shared/contracts/shows.ts";
 import type { Db } from "../platform/db.ts";
 import { fail, type Result } from "../platform/errors.ts";
-import { iso, isoOrNull } from "../platform/time.ts";
 import type { Catalog } from "../catalog/service.ts";
 import type { NotificationsTables } from "../notifications/schema.ts";
+import type { Shows } from "../shows/service.ts";
 
 /** One short video and its position in the videos domain's own order (an opaque cursor continuing after it). */
 export interface FeedVideoEntry {
@@ -16,6 +15,8 @@ export interface FeedVideoEntry {
 export interface FeedDeps {
   db: Db;
   catalog: Pick<Catalog, "getMany">;
+  /** the items' show summaries come from the shows domain */
+  shows: Pick<Shows, "summariesOf">;
   viewerCount(showId: string): number;
   playbackUrl(showId: string): string | null;
   replayUrl(showId: string): string;
@@ -180,60 +181,7 @@ export function createFeed(deps: FeedDeps): Feed {
   }
 
   async function summaries(ids: string[]) {
-    if (!ids.length) return new Map<string, { summary: ShowSummary; creatorName: string; recording: string | null }>();
-    const rows = await db
-      .selectFrom("shows")
-      .innerJoin("merchants", "merchants.id", "shows.merchant_id")
-      .innerJoin("users", "users.id", "shows.host_user_id")
-      .leftJoin("creators", "creators.user_id", "shows.host_user_id")
-      .select([
-        "shows.id",
-        "shows.merchant_id",
-        "merchants.name as merchant_name",
-        "shows.host_user_id",
-        "users.display_name as host_name",
-        "shows.title",
-        "shows.description",
-        "shows.cover_url",
-        "shows.scheduled_at",
-        "shows.status",
-        "shows.started_at",
-        "shows.ended_at",
-        "shows.like_count",
-        "shows.recording",
-        "shows.campaign_id",
-        "creators.handle as host_handle",
-        "creators.display_name as creator_name",
-      ])
-      .where("shows.id", "in", ids)
-      .execute();
-    return new Map(
-      rows.map((r) => [
-        r.id,
-        {
-          recording: r.recording,
-          creatorName: r.creator_name ?? r.host_name,
-          summary: {
-            id: r.id,
-            merchantId: r.merchant_id,
-            merchantName: r.merchant_name,
-            hostId: r.host_user_id,
-            hostName: r.host_name,
-            title: r.title,
-            description: r.description,
-            coverUrl: r.cover_url,
-            scheduledAt: iso(r.scheduled_at),
-            status: r.status,
-            startedAt: isoOrNull(r.started_at),
-            endedAt: isoOrNull(r.ended_at),
-            viewerCount: r.status === "live" ? deps.viewerCount(r.id) : 0,
-            likeCount: Number(r.like_count),
-            campaignId: r.campaign_id,
-            hostHandle: r.host_handle ?? null,
-          } satisfies ShowSummary,
-        },
-      ]),
-    );
+    return new Map((await deps.shows.summariesOf(ids)).map((r) => [r.summary.id, r]));
   }
 
   /** The first three products of each show, with the first image and lowest price. */

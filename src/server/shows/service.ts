@@ -66,6 +66,11 @@ export interface Shows {
   liveShowIds(): Promise<string[]>;
   /** Shows selling this product (a shared product's page lists them): live first, then replays and upcoming ones. */
   featuring(productId: string, limit: number): Promise<ShowSummary[]>;
+  /**
+   * Summaries of these shows (missing ids left out, in no order), with the host's creator name (or
+   * account name) and the recording state: for read models such as the feed.
+   */
+  summariesOf(ids: string[]): Promise<{ summary: ShowSummary; creatorName: string; recording: RecordingState | null }[]>;
   /** Scheduled (not yet live) shows whose start is in [fromMs, toMs], soonest first (the starting-soon notifications). */
   startingBetween(fromMs: number, toMs: number, limit: number): Promise<string[]>;
   /**
@@ -106,6 +111,7 @@ export function createShows(deps: ShowsDeps): Shows {
         "shows.recording",
         "shows.campaign_id",
         "creators.handle as host_handle",
+        "creators.display_name as creator_name",
       ]);
   type Row = Awaited<ReturnType<ReturnType<typeof summaryQuery>["executeTakeFirstOrThrow"]>>;
 
@@ -259,6 +265,12 @@ export function createShows(deps: ShowsDeps): Shows {
         playbackUrl: r.status === "live" ? deps.playbackUrl(showId) : null,
         replayUrl: r.status === "ended" && r.recording === "ready" ? deps.replayUrl(showId) : null,
       };
+    },
+
+    async summariesOf(ids) {
+      if (!ids.length) return [];
+      const rows = await summaryQuery().where("shows.id", "in", ids).execute();
+      return rows.map((r) => ({ summary: toSummary(r), creatorName: r.creator_name ?? r.host_name, recording: r.recording }));
     },
 
     async list({ status, merchantId, hostId, limit }) {
