@@ -19,8 +19,8 @@ import { freePort } from "../../test/support/harness.ts";
 import { ApiClient } from "../../test/support/client.ts";
 import { spawnServer, stopGracefully } from "../../test/support/child-server.ts";
 import { buyBody } from "../../test/support/fixtures.ts";
+import { analyticsApi } from "../../test/support/analytics.ts";
 import { openDatabase } from "../../src/server/platform/db.ts";
-import type { LiveAnalytics } from "../../src/shared/contracts/analytics.ts";
 import type { Show } from "../../src/shared/contracts/shows.ts";
 import { seedBuyers } from "../flash-sale/seed-buyers.ts";
 import { goLive } from "../support/live-show.ts";
@@ -113,32 +113,13 @@ export async function measureFreshness(opts: { viewers: number; ordersPerSecond:
     opts.log(`    ${connected.toLocaleString("en")}/${opts.viewers.toLocaleString("en")} viewers in the room`);
 
     // ---- the two dashboards ----
-    const vetrinaUpdates: { at: number; paid: number }[] = [];
-    const ctl = new AbortController();
-    const res = await fetch(`${server.baseUrl}/api/v1/analytics/shows/${showId}/live/stream`, { headers: { cookie: merchant.cookie }, signal: ctl.signal });
-    if (!res.ok || !res.body) throw new Error(`live stream: ${res.status}`);
-    const reading = (async () => {
-      const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-      let buf = "";
-      try {
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) return;
-          buf += value;
-          let end: number;
-          while ((end = buf.indexOf("\n\n")) >= 0) {
-            const block = buf.slice(0, end);
-            buf = buf.slice(end + 2);
-            const data = block.split("\n").find((l) => l.startsWith("data: "));
-            if (data) vetrinaUpdates.push({ at: Date.now(), paid: (JSON.parse(data.slice(6)) as LiveAnalytics).totals.ordersPaid });
-          }
-        }
-      } catch {
-        /* aborted at the end */
-      }
-    })();
+    // The merchant's dashboard stream, read as the tests read it.
+    const stream = await analyticsApi(merchant).stream(showId);
+    if (stream.status !== 200) throw new Error(`live stream: ${stream.status}`);
+    const vetrinaUpdates = stream.updates;
+    const paidOf = (u: (typeof vetrinaUpdates)[number]) => ({ at: u.at, paid: u.live.totals.ordersPaid });
     await sleep(1500);
-    const paidBefore = vetrinaUpdates.at(-1)?.paid ?? 0;
+    const paidBefore = vetrinaUpdates.at(-1)?.live.totals.ordersPaid ?? 0;
 
     // The naive dashboard: what it would run for every refresh of every open dashboard.
     const naiveQueries = [
@@ -201,8 +182,7 @@ export async function measureFreshness(opts: { viewers: number; ordersPerSecond:
     await sleep(4000);
     stopNaive = true;
     await naiveLoop;
-    ctl.abort();
-    await reading;
+    stream.close();
     const reports = await Promise.all(gens.map(({ gen }) => gen.ask<FanoutReport>({ kind: "report" }, "report")));
 
     const lags = (updates: { at: number; paid: number }[], base: number) => {
@@ -216,7 +196,7 @@ export async function measureFreshness(opts: { viewers: number; ordersPerSecond:
       return out.sort((a, b) => a - b);
     };
     paidAt.sort((a, b) => a - b);
-    const v = lags(vetrinaUpdates, paidBefore);
+    const v = lags(vetrinaUpdates.map(paidOf), paidBefore);
     const n = lags(naivePolls, 0);
     const queryMs = naivePolls.map((p) => p.ms).sort((a, b) => a - b);
     return {

@@ -836,18 +836,9 @@ export const en = {
     staff: (n: number) => `${num(n)} staff`,
   },
   agencyLive: {
-    title: "Live figures",
     back: "Back to the roster",
-    viewers: "Watching now",
-    orders: "Orders",
-    gmv: "GMV",
-    net: "Net sales",
-    updated: (time: string) => `Updated ${time}`,
-    reconnecting: "Reconnecting…",
-    watchShow: "Watch the show",
-    products: "Products",
-    units: (n: number) => `${num(n)} sold`,
   },
+
   creatorAgency: {
     title: "My agency",
     intro: "An agency manages creators and takes a share of their commission. You can belong to one agency at a time and leave whenever you like.",

@@ -832,18 +832,9 @@ export const it: Messages = {
     staff: (n: number) => `${num(n)} nello staff`,
   },
   agencyLive: {
-    title: "Dati live",
     back: "Torna al roster",
-    viewers: "Spettatori ora",
-    orders: "Ordini",
-    gmv: "GMV",
-    net: "Vendite nette",
-    updated: (time: string) => `Aggiornato alle ${time}`,
-    reconnecting: "Riconnessione…",
-    watchShow: "Guarda la diretta",
-    products: "Prodotti",
-    units: (n: number) => `${num(n)} venduti`,
   },
+
   creatorAgency: {
     title: "La mia agenzia",
     intro: "Un'agenzia gestisce creator e trattiene una quota della loro commissione. Puoi far parte di una sola agenzia alla volta e lasciarla quando vuoi.",
