@@ -333,8 +333,15 @@ describe("notification e-mail through a real SMTP server", () => {
     assert.ok(body.includes(`/shows/${show.id}`), "a link to the show");
     assert.match(body, /ha in programma/);
 
-    // One click, no sign-in (the link is on this server's own address).
-    const clicked = await fetch(link.replace(server.config.publicUrl, server.baseUrl));
+    // Opening the link (as a mail scanner would) only asks; its button unsubscribes, no sign-in.
+    const local = link.replace(server.config.publicUrl, server.baseUrl);
+    const opened = await fetch(local, { headers: { "accept-language": "it-IT,it;q=0.9" } });
+    assert.equal(opened.status, 200);
+    const confirmPage = await opened.text();
+    assert.match(confirmPage, /Vuoi disiscriverti\?/);
+    const action = /<form method="post" action="([^"]+)"/.exec(confirmPage)![1]!.replace(/&#38;/g, "&");
+    assert.equal((await notifyApi(italian.client).settings()).body.email, true, "opening the link changes nothing");
+    const clicked = await fetch(server.baseUrl + action, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "" });
     assert.equal(clicked.status, 200);
     assert.match(await clicked.text(), /Unsubscribed/);
     assert.equal((await notifyApi(italian.client).settings()).body.email, false);

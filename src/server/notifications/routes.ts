@@ -12,16 +12,28 @@ const ShowParams = z.object({ showId: Id });
 const MerchantParams = z.object({ merchantId: Id });
 const UnsubscribeQuery = z.object({ token: z.string().min(1).max(300) });
 
-const page = (lang: "en" | "it", ok: boolean) => {
-  const t = {
-    en: ok
-      ? ["Unsubscribed", "You will not get notification e-mails any more. You can turn them back on in your notification settings."]
-      : ["Link not valid", "This unsubscribe link is not valid. Sign in and turn e-mails off in your notification settings."],
-    it: ok
-      ? ["Disiscrizione fatta", "Non riceverai più e-mail di notifica. Puoi riattivarle nelle impostazioni delle notifiche."]
-      : ["Link non valido", "Questo link per la disiscrizione non è valido. Accedi e disattiva le e-mail nelle impostazioni delle notifiche."],
-  }[lang];
-  return `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${t[0]} · Vetrina</title></head><body style="font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;line-height:1.5"><h1>${t[0]}</h1><p>${t[1]}</p><p><a href="/notifications">Vetrina</a></p></body></html>`;
+type UnsubscribeState = "confirm" | "done" | "invalid";
+const PAGE_TEXT: Record<"en" | "it", Record<UnsubscribeState, [string, string]> & { button: string }> = {
+  en: {
+    confirm: ["Unsubscribe?", "Stop notification e-mails from Vetrina. In-app notifications go on, and you can turn e-mails back on in your notification settings."],
+    done: ["Unsubscribed", "You will not get notification e-mails any more. You can turn them back on in your notification settings."],
+    invalid: ["Link not valid", "This unsubscribe link is not valid. Sign in and turn e-mails off in your notification settings."],
+    button: "Unsubscribe",
+  },
+  it: {
+    confirm: ["Vuoi disiscriverti?", "Non ricevere più e-mail di notifica da Vetrina. Le notifiche nell'app continuano e puoi riattivare le e-mail nelle impostazioni delle notifiche."],
+    done: ["Disiscrizione fatta", "Non riceverai più e-mail di notifica. Puoi riattivarle nelle impostazioni delle notifiche."],
+    invalid: ["Link non valido", "Questo link per la disiscrizione non è valido. Accedi e disattiva le e-mail nelle impostazioni delle notifiche."],
+    button: "Disiscriviti",
+  },
+};
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+const page = (lang: "en" | "it", state: UnsubscribeState, token: string) => {
+  const t = PAGE_TEXT[lang];
+  const [title, text] = t[state];
+  const form = state === "confirm" ? `<form method="post" action="/unsubscribe?token=${escapeHtml(encodeURIComponent(token))}"><button type="submit" style="font:inherit;padding:.6rem 1.2rem">${t.button}</button></form>` : "";
+  return `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>${title} · Vetrina</title></head><body style="font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;line-height:1.5"><h1>${title}</h1><p>${text}</p>${form}<p><a href="/notifications">Vetrina</a></p></body></html>`;
 };
 
 export function notificationsRoutes(app: Http, deps: { notifications: Notifications }) {
@@ -87,18 +99,22 @@ export function notificationsRoutes(app: Http, deps: { notifications: Notificati
     return { following, followerCount };
   });
 
-  // The link in every notification e-mail: one click, no sign-in (GET), and RFC 8058's one-click POST
-  // (a form body "List-Unsubscribe=One-Click", which only this route reads).
-  const unsubscribe = async (req: FastifyRequest<{ Querystring: { token: string } }>, reply: FastifyReply) => {
-    const r = await notifications.unsubscribe(req.query.token);
+  // The link in every notification e-mail. GET only asks (mail scanners and link previews fetch links
+  // by themselves, and must not unsubscribe anyone); the page's button and RFC 8058's one-click POST
+  // (a form body "List-Unsubscribe=One-Click", which only this route reads) act. No sign-in either way.
+  const respond = (req: FastifyRequest<{ Querystring: { token: string } }>, reply: FastifyReply, state: UnsubscribeState) => {
     const lang = /^it\b/i.test(req.headers["accept-language"] ?? "") ? "it" : "en";
     return reply
-      .status(r.ok ? 200 : 404)
+      .status(state === "invalid" ? 404 : 200)
       .type("text/html; charset=utf-8")
       .header("cache-control", "no-store")
-      .send(page(lang, r.ok));
+      .send(page(lang, state, req.query.token));
   };
-  app.get("/unsubscribe", { schema: { hide: true, querystring: UnsubscribeQuery } }, unsubscribe);
+  const unsubscribe = async (req: FastifyRequest<{ Querystring: { token: string } }>, reply: FastifyReply) =>
+    respond(req, reply, (await notifications.unsubscribe(req.query.token)).ok ? "done" : "invalid");
+  const confirm = async (req: FastifyRequest<{ Querystring: { token: string } }>, reply: FastifyReply) =>
+    respond(req, reply, (await notifications.unsubscribeTokenValid(req.query.token)) ? "confirm" : "invalid");
+  app.get("/unsubscribe", { schema: { hide: true, querystring: UnsubscribeQuery } }, confirm);
   app.register(async (scope) => {
     scope.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string", bodyLimit: 1024 }, (_req, body, done) => done(null, body));
     scope.post("/unsubscribe", { schema: { hide: true, querystring: UnsubscribeQuery } }, unsubscribe);

@@ -211,6 +211,11 @@ export async function createNotifications(deps: NotificationsDeps) {
         .execute();
       return self.settings(userId);
     },
+    /** Is this an e-mail's unsubscribe token for an existing user (the confirmation page asks before acting)? */
+    async unsubscribeTokenValid(token: string): Promise<boolean> {
+      const userId = tokens.verify(token);
+      return !!userId && !!(await deps.accounts.getUser(userId));
+    },
     /** The one-click unsubscribe of an e-mail's link: e-mail off for the token's user. */
     async unsubscribe(token: string): Promise<Result<{}>> {
       const userId = tokens.verify(token);
