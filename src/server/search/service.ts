@@ -10,10 +10,15 @@ import { sqliteIndex } from "./sqlite-index.ts";
 import { postgresIndex } from "./postgres-index.ts";
 import { createSources, type CreatorData, type ProductData, type ShowData } from "./sources.ts";
 import { highlight, parseQuery, snippet } from "./text.ts";
+import { pageCache } from "./page-cache.ts";
+import { sqliteReaders } from "./sqlite-reader.ts";
 
 /** Bump when what is indexed or how it is tokenized changes: the next start rebuilds the index. */
 export const INDEX_VERSION = "1";
 const BATCH = 500;
+/** Result pages kept for repeated queries (page-cache.ts): bounded, and never older than the index. */
+const PAGE_CACHE_ENTRIES = 5_000;
+const PAGE_CACHE_MS = 60_000;
 
 export interface Search {
   search(query: SearchQuery): Promise<Result<SearchPage>>;
@@ -39,11 +44,35 @@ function decodeCursor(cursor: string): RankKey | null {
   return null;
 }
 
-export function createSearch(deps: { db: Db; dialect: "sqlite" | "postgres"; bus: EventBus; log: Logger }): Search {
+export function createSearch(deps: {
+  db: Db;
+  dialect: "sqlite" | "postgres";
+  bus: EventBus;
+  log: Logger;
+  /** SQLite: the database file; when given, ranking queries run on read-only worker connections (sqlite-reader.ts) */
+  sqliteFile?: string;
+}): Search {
   const { bus, log } = deps;
   const db = deps.db.withTables<SearchTables>();
-  const index: SearchIndex = deps.dialect === "postgres" ? postgresIndex(deps.db) : sqliteIndex(deps.db);
+  const readers = deps.dialect === "sqlite" && deps.sqliteFile && deps.sqliteFile !== ":memory:" ? sqliteReaders(deps.sqliteFile) : null;
+  const store: SearchIndex = deps.dialect === "postgres" ? postgresIndex(deps.db) : sqliteIndex(deps.db, readers);
   const sources = createSources(deps.db);
+  const pages = pageCache<SearchPage>({ max: PAGE_CACHE_ENTRIES, ttlMs: PAGE_CACHE_MS });
+  /** Every write to the index invalidates the cached pages, before (so no read of the old index is stored) and after. */
+  const written = async (write: () => Promise<void>) => {
+    pages.invalidate();
+    try {
+      await write();
+    } finally {
+      pages.invalidate();
+    }
+  };
+  const index: SearchIndex = {
+    upsert: (docs) => written(() => store.upsert(docs)),
+    remove: (refs) => written(() => store.remove(refs)),
+    clear: () => written(() => store.clear()),
+    query: (q, opts) => store.query(q, opts),
+  };
 
   // Index writes for events go through one queue: a show edited twice in a row is read and written in
   // that order, so an older read can never overwrite a newer one.
@@ -112,6 +141,10 @@ export function createSearch(deps: { db: Db; dialect: "sqlite" | "postgres"; bus
       if (cursor && !after) return fail("validation_failed", "The cursor is not valid: start from the first page.");
       const parsed = parseQuery(q);
       if (!parsed) return { ok: true, items: [], nextCursor: null };
+      const key = JSON.stringify([parsed.terms.map((t) => t.word), parsed.prefix, type, cursor ?? null, limit]);
+      const cached = pages.get(key);
+      if (cached) return { ok: true, ...cached };
+      const generation = pages.generation();
       const keys = await index.query(parsed, { kind: type === "all" ? null : kindOf[type], after, limit: limit + 1 });
       const pageKeys = keys.slice(0, limit);
       const rows = pageKeys.length ? await db.selectFrom("search_entries").select(["id", "ref", "kind", "title", "body", "image", "data"]).where("id", "in", pageKeys.map((k) => k.id)).execute() : [];
@@ -119,7 +152,9 @@ export function createSearch(deps: { db: Db; dialect: "sqlite" | "postgres"; bus
       const entries = pageKeys.map((k) => byId.get(k.id)).filter((r): r is (typeof rows)[number] => !!r);
       const showFor = await sources.featuringShows(entries.filter((e) => e.kind === "product").map((e) => e.ref));
       const last = pageKeys.at(-1);
-      return { ok: true, items: entries.map((e) => toHit(e, parsed, showFor)), nextCursor: keys.length > limit && last ? encodeCursor(last) : null };
+      const page: SearchPage = { items: entries.map((e) => toHit(e, parsed, showFor)), nextCursor: keys.length > limit && last ? encodeCursor(last) : null };
+      pages.set(key, page, generation);
+      return { ok: true, ...page };
     },
 
     rebuild,
@@ -145,6 +180,7 @@ export function createSearch(deps: { db: Db; dialect: "sqlite" | "postgres"; bus
       closed = true;
       unsubscribe.forEach((u) => u());
       await this.idle();
+      await readers?.close();
     },
   };
 }

@@ -4,6 +4,7 @@ import type { SearchTables } from "./schema.ts";
 import { CANDIDATES, type SearchIndex } from "./search-index.ts";
 import type { SearchDoc } from "./sources.ts";
 import { indexTerms, type ParsedQuery } from "./text.ts";
+import type { SqliteReaders } from "./sqlite-reader.ts";
 
 const quote = (term: string) => `"${term.replace(/"/g, '""')}"`;
 
@@ -18,7 +19,8 @@ export function matchExpression(q: ParsedQuery, kind: string | null): string {
   return kind ? `kind : ${quote(kind)} AND ${text}` : text;
 }
 
-export function sqliteIndex(db0: Db): SearchIndex {
+/** With `readers`, the ranking query runs on read-only connections in worker threads (sqlite-reader.ts); writes always on `db0`. */
+export function sqliteIndex(db0: Db, readers: SqliteReaders | null = null): SearchIndex {
   const db = db0.withTables<SearchTables>();
   return {
     async upsert(docs) {
@@ -62,7 +64,14 @@ export function sqliteIndex(db0: Db): SearchIndex {
       // FTS5 walks the matches in rowid order and stops at the cap: only those are scored.
       const ranked = sql`select rowid as id, -bm25(search_fts, 0.0, 10.0, 1.0) as score from search_fts where search_fts match ${matchExpression(q, kind)} order by rowid desc limit ${CANDIDATES}`;
       const page = after ? sql`where score < ${after.score} or (score = ${after.score} and id > ${after.id})` : sql``;
-      const { rows } = await sql<{ id: number; score: number }>`select id, score from (${ranked}) ${page} order by score desc, id asc limit ${limit}`.execute(db);
+      const query = sql<{ id: number; score: number }>`select id, score from (${ranked}) ${page} order by score desc, id asc limit ${limit}`;
+      let rows: { id: number; score: number }[];
+      if (readers) {
+        const compiled = query.compile(db);
+        rows = await readers.all(compiled.sql, compiled.parameters);
+      } else {
+        rows = (await query.execute(db)).rows;
+      }
       return rows.map((r) => ({ id: Number(r.id), score: Number(r.score) }));
     },
   };
