@@ -35,7 +35,7 @@ import { mediaRoutes, WHIP_PATH } from "./media/routes.ts";
 import { createRecorder, type Recorder } from "./media/recorder.ts";
 import { replayUrl } from "./media/replay.ts";
 import { replayClocks } from "./media/replay-clock.ts";
-import { localDiskStorage, type MediaStorage } from "./media/storage.ts";
+import { openStorage, type MediaStorage } from "./media/storage.ts";
 import { createFlashSales, type FlashSales } from "./flash-sales/service.ts";
 import { flashSalesRoutes } from "./flash-sales/routes.ts";
 import { createModeration, type Moderation } from "./moderation/service.ts";
@@ -61,10 +61,16 @@ import { createSharing, type Sharing } from "./sharing/service.ts";
 import { sharingRoutes } from "./sharing/routes.ts";
 import { createFeed, type Feed } from "./feed/service.ts";
 import { feedRoutes } from "./feed/routes.ts";
+import { createReviews, type Reviews } from "./reviews/service.ts";
+import { reviewsRoutes } from "./reviews/routes.ts";
 import { createJobs, type Jobs } from "./jobs/runner.ts";
 import { resolveFfmpeg, resolveFfprobe } from "./media/ffmpeg.ts";
 import { CLIP_JOB, createVideos, type Videos } from "./videos/service.ts";
 import { videosRoutes } from "./videos/routes.ts";
+import { createUploads, TRANSCODE_JOB, type Uploads } from "./videos/uploads.ts";
+import { videoChannelSources } from "./videos/channel-source.ts";
+import { CHANNEL_COMPILE_JOB, createChannels, type Channels } from "./channels/service.ts";
+import { channelsRoutes } from "./channels/routes.ts";
 import { indexHtmlReader } from "./sharing/preview.ts";
 import { seedDemoData, type DemoAccount } from "./demo/seed.ts";
 
@@ -105,6 +111,8 @@ export interface App {
   search: Search;
   sharing: Sharing;
   feed: Feed;
+  /** verified buyers' reviews of products (docs/discovery.md, "Reviews") */
+  reviews: Reviews;
   ingest: Ingest;
   /** where recordings and replays are stored (`<DATA_DIR>/media/`) */
   mediaStorage: MediaStorage;
@@ -112,6 +120,10 @@ export interface App {
   jobs: Jobs;
   /** short videos: clips of showcases, published by their host */
   videos: Videos;
+  /** creators' resumable video uploads (tus) and their transcodes */
+  uploads: Uploads;
+  /** 24-hour channels: playlists of replays and videos played as one live stream (docs/media-jobs.md, "Channels") */
+  channels: Channels;
   recorder: Recorder;
   demoAccounts: DemoAccount[];
   /** Starts HTTP and RTMP listeners; returns the HTTP base URL. */
@@ -126,6 +138,8 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
   // Before the in-memory LL-HLS origin, live shows were packaged into <DATA_DIR>/hls: leftovers of an
   // older version are only stale video.
   fs.rmSync(path.join(config.dataDir, "hls"), { recursive: true, force: true });
+  // Persistent media (local disk, or S3 checked reachable now: a wrong bucket fails the start-up, not the first show).
+  const storage = await openStorage(config.storage, { mediaDir: path.join(config.dataDir, "media"), uploadsDir: config.uploadsDir }, log.child({ domain: "storage" }));
   const db = openDatabase(config.database);
   await migrateToLatest(db.db);
 
@@ -192,16 +206,21 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
   const partners = createPartners({ db: db.db, catalog, shows, creators, campaigns, commissions, publicUrl: config.publicUrl, attributionDays: config.partners.attributionDays, clock: deps.clock });
   const analytics = createAnalytics({ db: db.db, dialect: db.dialect, bus, shows, catalog, orders, creators, log: log.child({ domain: "analytics" }), extraLiveViewer: async (user, showId) => (await agencies.canWatchShow(user.id, showId)).ok, ...deps.analytics });
   // The home feed: a read model over shows (short videos join it through `videos` once that domain exists).
+  // Reviews: only buyers whose paid order still stands may post; hidden ones vanish from product and feed.
+  const reviews = createReviews({ db: db.db, bus, catalog, orders, images: storage.images, clock: deps.clock });
   const feed = createFeed({
     db: db.db,
     catalog,
     shows,
+    reviews,
     viewerCount: (showId) => realtime.hub.viewerCount(showId),
     playbackUrl: (showId) => (ingest.isLive(showId) ? `/hls/${showId}/index.m3u8` : null),
     replayUrl,
+    // Published short videos, in the videos domain's own order (late-bound: built below).
+    videos: (cursor, limit) => videos.feedEntries(cursor, limit),
     clock: deps.clock,
   });
-  const sharing = createSharing({ db: db.db, bus, shows, catalog, publicUrl: config.publicUrl, clock: deps.clock, log: log.child({ domain: "sharing" }) });
+  const sharing = createSharing({ db: db.db, bus, shows, catalog, videos: { getPublished: (id) => videos.getPublished(id) }, publicUrl: config.publicUrl, clock: deps.clock, log: log.child({ domain: "sharing" }) });
   const notifications = await createNotifications({
     db: db.db,
     bus,
@@ -246,13 +265,14 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
     log,
   });
   // Every live show is recorded as it goes (the segments viewers get, no re-encoding) and becomes a replay.
-  const mediaStorage = localDiskStorage(path.join(config.dataDir, "media"));
+  const mediaStorage = storage.media;
   // Media jobs (docs/media-jobs.md): the clips of a replay's showcases are cut after its recording is finalized.
   let videos!: Videos;
   const jobs = createJobs({
     db: db.db,
-    handlers: { [CLIP_JOB]: (ctx) => videos.cutHandler(ctx) },
+    handlers: { [CLIP_JOB]: (ctx) => videos.cutHandler(ctx), [CHANNEL_COMPILE_JOB]: (ctx) => channels.compileHandler(ctx), [TRANSCODE_JOB]: (ctx) => uploads.transcodeHandler(ctx) },
     concurrency: config.media.jobConcurrency,
+    leaseMs: config.media.jobLeaseSeconds * 1000,
     log: log.child({ domain: "jobs" }),
   });
   let ffmpegPath: string | undefined;
@@ -261,11 +281,34 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
     jobs,
     storage: mediaStorage,
     shows,
+    catalog,
     ffmpegPath: () => (ffmpegPath ??= resolveFfmpeg(config.media.ffmpegPath)),
     ffprobePath: () => resolveFfprobe(ffmpegPath ?? resolveFfmpeg(config.media.ffmpegPath)),
     clipBeforeMs: config.media.clipBeforeSeconds * 1000,
     clipAfterMs: config.media.clipAfterSeconds * 1000,
     log: log.child({ domain: "videos" }),
+    clock: deps.clock,
+  });
+  // Who may upload for a shop: its staff, admins, and creators (who may host any shop's shows, as in shows).
+  const uploads = createUploads({
+    db: db.db,
+    jobs,
+    storage: mediaStorage,
+    videos,
+    ffmpegPath: () => (ffmpegPath ??= resolveFfmpeg(config.media.ffmpegPath)),
+    ffprobePath: () => resolveFfprobe(ffmpegPath ?? resolveFfmpeg(config.media.ffmpegPath)),
+    maxBytes: config.uploads.maxBytes,
+    maxSeconds: config.uploads.maxSeconds,
+    expiryMs: config.uploads.expiryMs,
+    stagingDir: config.uploads.stagingDir,
+    mayUploadFor: async (user, merchantId) => user.role === "admin" || user.merchantId === merchantId || (user.role === "host" && (await videos.merchantName(merchantId)) !== null),
+    uploadMerchants: async (user) => {
+      const hosted = user.role === "host" || user.role === "admin" ? await shows.list({ hostId: user.id, limit: 200 }) : [];
+      const out = new Map(hosted.map((s) => [s.merchantId, s.merchantName]));
+      if (user.merchantId) out.set(user.merchantId, (await videos.merchantName(user.merchantId)) ?? user.merchantId);
+      return [...out].map(([id, name]) => ({ id, name }));
+    },
+    log: log.child({ domain: "videos", component: "uploads" }),
     clock: deps.clock,
   });
   const recorder = createRecorder(
@@ -306,7 +349,23 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
   // Crash recovery: finish half-done purchases; shows that were live have lost their publisher.
   const recovered = await checkout.recoverPending();
   if (recovered) log.warn({ recovered }, "settled checkout attempts left pending by a previous run");
+  // Channels follow their takeover shows' lifecycle (subscribed before the recovery below ends live shows).
+  const channels: Channels = createChannels({
+    db: db.db,
+    bus,
+    jobs,
+    storage: mediaStorage,
+    shows,
+    catalog,
+    videos: videoChannelSources(db.db),
+    ffprobePath: () => resolveFfprobe(ffmpegPath ?? resolveFfmpeg(config.media.ffmpegPath)),
+    log: log.child({ domain: "channels" }),
+    clock: deps.clock,
+  });
+  bus.subscribe("show.started", (e) => channels.onShowStarted(e.showId, e.at));
+  bus.subscribe("show.ended", (e) => channels.onShowEnded(e.showId, e.at));
   for (const showId of await shows.liveShowIds()) await shows.markEnded(showId, "server_restart");
+  await channels.recover();
   // ...and their recordings were never finalized: make replays of what was stored.
   for (const showId of await shows.unfinishedRecordings()) {
     const result = await recorder.finalize(showId);
@@ -317,10 +376,10 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
   if (settledConversions) log.warn({ settledConversions }, "settled partner conversions left pending by a previous run");
 
   // Search follows the domains' events; a start after an index format change (or the first) rebuilds it.
-  const search = createSearch({ db: db.db, dialect: db.dialect, bus, log: log.child({ domain: "search" }) });
+  const search = createSearch({ db: db.db, dialect: db.dialect, bus, log: log.child({ domain: "search" }), sqliteFile: db.sqlite?.name });
   await search.ensureBuilt();
 
-  const demoAccounts = config.demoData ? await seedDemoData({ db: db.db, accounts, catalog, shows, creators, campaigns, agencies, log, uploadsDir: config.uploadsDir }) : [];
+  const demoAccounts = config.demoData ? await seedDemoData({ db: db.db, accounts, catalog, shows, creators, campaigns, agencies, log, images: storage.images }) : [];
 
   const hasWeb = fs.existsSync(path.join(config.webDir, "index.html"));
   const http = createHttp(log, { bodyLimit: 256 * 1024, spaFallback: hasWeb });
@@ -339,7 +398,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
   await http.register(multipart);
 
   accountsRoutes(http, accounts, { cookieSecure: config.cookieSecure });
-  catalogRoutes(http, { catalog, uploadsDir: config.uploadsDir });
+  catalogRoutes(http, { catalog, images: storage.images });
   // Shoppable replays: the chat in step with the replay, and where each showcase is in it (docs/media.md).
   const replayClock = replayClocks(mediaStorage);
   showsRoutes(http, {
@@ -366,7 +425,9 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
   notificationsRoutes(http, { notifications });
   searchRoutes(http, { search });
   feedRoutes(http, { feed });
-  videosRoutes(http, { videos, shows, storage: mediaStorage });
+  reviewsRoutes(http, { reviews });
+  videosRoutes(http, { videos, uploads, catalog, shows, storage: mediaStorage });
+  channelsRoutes(http, { channels, storage: mediaStorage, bus });
   sharingRoutes(http, { sharing, indexHtml: indexHtmlReader(config.webDir) });
   mediaRoutes(http, { variants: (showId) => ingest.variants(showId), replays: mediaStorage, whip: { publishWhip: (k, o) => ingest.publishWhip(k, o), endWhip: (id, k) => ingest.endWhip(id, k) } });
 
@@ -385,8 +446,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
     return metrics.registry.metrics();
   });
 
-  fs.mkdirSync(config.uploadsDir, { recursive: true });
-  await http.register(fastifyStatic, { root: config.uploadsDir, prefix: "/uploads/", decorateReply: !hasWeb, maxAge: "7d", immutable: true });
+  // (Uploaded images are served from storage by the catalog's routes: GET /uploads/:file.)
   if (hasWeb) await http.register(fastifyStatic, { root: config.webDir, prefix: "/", wildcard: false });
   else log.warn({ webDir: config.webDir }, "web app not built: run `npm run build:web`");
 
@@ -417,16 +477,20 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
     search,
     sharing,
     feed,
+    reviews,
     ingest,
     mediaStorage,
     jobs,
     videos,
+    uploads,
+    channels,
     recorder,
     demoAccounts,
     async listen() {
       await ingest.start();
       notifications.start();
       jobs.start();
+      uploads.start();
       const address = await http.listen({ host: config.host, port: config.port });
       listening = true;
       return address.replace("[::1]", "127.0.0.1").replace("0.0.0.0", "127.0.0.1");
@@ -438,6 +502,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
       await recorder.close();
       // Media jobs stop (running ffmpeg is killed; their leases go back, so a restart takes them at once).
       await jobs.close();
+      uploads.close();
       await flashSales.close();
       await realtime.close();
       // Live analytics streams end before the HTTP server closes (it waits for open responses).
@@ -454,6 +519,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
       await search.close();
       await bus.close();
       await db.close();
+      storage.close();
     },
   };
 }

@@ -1,6 +1,7 @@
 import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
+import type { StorageConfig } from "./media/storage.ts";
 
 const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 
@@ -19,9 +20,16 @@ const EnvSchema = z.object({
   HLS_SEGMENT_SECONDS: z.coerce.number().min(1).max(10).default(1),
   /** media jobs (clips, transcodes) run at once by this process (ffmpeg is CPU-bound; the live path comes first) */
   MEDIA_JOB_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
+  /** a running media job's lease: another runner takes it this long after its worker died */
+  MEDIA_JOB_LEASE_SECONDS: z.coerce.number().min(0.5).max(3600).default(60),
   /** a showcase's clip starts this long before it and ends this long after it (rounded out to whole segments) */
   CLIP_BEFORE_SECONDS: z.coerce.number().min(0).max(120).default(5),
   CLIP_AFTER_SECONDS: z.coerce.number().min(1).max(300).default(40),
+  /** uploaded short videos: at most this many bytes (refused at creation) and seconds (refused once probed) */
+  UPLOAD_MAX_BYTES: z.coerce.number().int().min(1).max(20 * 1024 ** 3).default(1024 ** 3),
+  UPLOAD_MAX_SECONDS: z.coerce.number().min(1).max(3600).default(180),
+  /** an unfinished upload's staging file is deleted this long after it was created */
+  UPLOAD_EXPIRY_HOURS: z.coerce.number().min(0.01).max(24 * 30).default(24),
   /** extra transcoded renditions, by height ("360", "480,240"); none by default (a 2-core box holds one or two) */
   HLS_RENDITIONS: z
     .string()
@@ -62,6 +70,18 @@ const EnvSchema = z.object({
   MAIL_FROM: z.string().optional(),
   /** minutes before a show's start when followers and reminder holders get "starting soon" */
   NOTIFY_BEFORE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
+  /** where recordings, videos and images live: the local disk (default) or S3-compatible object storage (docs/media-jobs.md, "Storage") */
+  STORAGE: z.enum(["local", "s3"]).default("local"),
+  /** S3: the service's URL (MinIO, R2, B2…); unset: AWS S3 in S3_REGION */
+  S3_ENDPOINT: z.string().url("a URL such as https://s3.example.com").optional(),
+  S3_REGION: z.string().regex(/^[a-z0-9-]{1,64}$/, 'a region name such as "us-east-1" (R2: "auto")').default("us-east-1"),
+  S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "a bucket name: 3-63 lower-case letters, digits, dots and hyphens").optional(),
+  /** S3: a folder inside the bucket for this instance's objects (several instances may share a bucket) */
+  S3_PREFIX: z.string().regex(/^$|^\/?[A-Za-z0-9][A-Za-z0-9._-]{0,127}(\/[A-Za-z0-9][A-Za-z0-9._-]{0,127})*\/?$/, 'folder names separated by "/", such as "vetrina/prod"').default(""),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  /** S3: bucket in the path (https://endpoint/bucket/key); default true with S3_ENDPOINT, false on AWS */
+  S3_FORCE_PATH_STYLE: bool.optional(),
 });
 
 export interface AppConfig {
@@ -72,7 +92,9 @@ export interface AppConfig {
   dataDir: string;
   database: { kind: "sqlite"; file: string } | { kind: "postgres"; url: string; schema?: string };
   rtmp: { port: number; publicUrl: string };
-  media: { ffmpegPath?: string; stallTimeoutMs: number; segmentSeconds: number; renditions: number[]; jobConcurrency: number; clipBeforeSeconds: number; clipAfterSeconds: number };
+  media: { ffmpegPath?: string; stallTimeoutMs: number; segmentSeconds: number; renditions: number[]; jobConcurrency: number; jobLeaseSeconds: number; clipBeforeSeconds: number; clipAfterSeconds: number };
+  /** resumable video uploads (tus): limits, and where unfinished uploads are staged (`<DATA_DIR>/upload-staging`) */
+  uploads: { maxBytes: number; maxSeconds: number; expiryMs: number; stagingDir: string };
   /** WHIP ICE settings; undefined fields take the ingest's defaults */
   whip: { interfaceAddresses?: string[]; announcedAddresses?: string[]; portRange?: [number, number]; iceServers?: string[] };
   flashSales: { holdSeconds: number };
@@ -81,6 +103,8 @@ export interface AppConfig {
   notifications: { beforeMinutes: number; smtpUrl: string | null; mailFrom: string };
   room: { chatRate: number; gateways: number; writesPerSecond: number; chatDeliveriesPerSecond: number; keepAliveMs: number };
   uploadsDir: string;
+  /** where persistent media lives (recordings, videos, images): local disk under DATA_DIR, or S3 */
+  storage: StorageConfig;
   webDir: string;
   demoData: boolean;
   cookieSecure: boolean;
@@ -89,6 +113,26 @@ export interface AppConfig {
 }
 
 export class ConfigError extends Error {}
+
+/** STORAGE and S3_*: what S3 needs is checked here, so a missing setting is named at start-up. */
+function storageConfig(e: z.infer<typeof EnvSchema>): StorageConfig {
+  if (e.STORAGE === "local") return { kind: "local" };
+  const problems: string[] = [];
+  if (!e.S3_BUCKET) problems.push("  S3_BUCKET: required with STORAGE=s3");
+  if (!!e.S3_ACCESS_KEY_ID !== !!e.S3_SECRET_ACCESS_KEY) problems.push(`  ${e.S3_ACCESS_KEY_ID ? "S3_SECRET_ACCESS_KEY" : "S3_ACCESS_KEY_ID"}: S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together`);
+  else if (e.S3_ENDPOINT && !e.S3_ACCESS_KEY_ID) problems.push("  S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY: required with S3_ENDPOINT (only AWS S3 can take credentials from the instance)");
+  if (problems.length) throw new ConfigError(`Invalid configuration (STORAGE=s3):\n${problems.join("\n")}`);
+  return {
+    kind: "s3",
+    endpoint: e.S3_ENDPOINT,
+    region: e.S3_REGION,
+    bucket: e.S3_BUCKET!,
+    prefix: e.S3_PREFIX.replace(/^\/+|\/+$/g, ""),
+    accessKeyId: e.S3_ACCESS_KEY_ID,
+    secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+    forcePathStyle: e.S3_FORCE_PATH_STYLE ?? !!e.S3_ENDPOINT,
+  };
+}
 
 /** "a, b,c" → ["a", "b", "c"]; unset or blank → undefined */
 function list(v: string | undefined): string[] | undefined {
@@ -127,9 +171,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       segmentSeconds: e.HLS_SEGMENT_SECONDS,
       renditions: e.HLS_RENDITIONS,
       jobConcurrency: e.MEDIA_JOB_CONCURRENCY,
+      jobLeaseSeconds: e.MEDIA_JOB_LEASE_SECONDS,
       clipBeforeSeconds: e.CLIP_BEFORE_SECONDS,
       clipAfterSeconds: e.CLIP_AFTER_SECONDS,
     },
+    uploads: { maxBytes: e.UPLOAD_MAX_BYTES, maxSeconds: e.UPLOAD_MAX_SECONDS, expiryMs: Math.round(e.UPLOAD_EXPIRY_HOURS * 3600_000), stagingDir: path.join(dataDir, "upload-staging") },
     whip: {
       interfaceAddresses: list(e.WHIP_ICE_ADDRESSES),
       announcedAddresses: list(e.WHIP_ICE_ANNOUNCED_ADDRESSES),
@@ -142,6 +188,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     notifications: { beforeMinutes: e.NOTIFY_BEFORE_MINUTES, smtpUrl: e.SMTP_URL ?? null, mailFrom: e.MAIL_FROM ?? `Vetrina <no-reply@${new URL(publicUrl).hostname}>` },
     room: { chatRate: e.ROOM_CHAT_RATE, writesPerSecond: e.ROOM_WRITES_PER_SECOND, chatDeliveriesPerSecond: e.ROOM_CHAT_DELIVERIES_PER_SECOND, keepAliveMs: e.ROOM_KEEPALIVE_SECONDS * 1000, gateways: e.ROOM_GATEWAYS === "auto" ? Math.max(0, Math.min(8, os.availableParallelism() - 1)) : e.ROOM_GATEWAYS },
     uploadsDir: path.join(dataDir, "uploads"),
+    storage: storageConfig(e),
     webDir: path.resolve(import.meta.dirname, "../../dist/web"),
     demoData: e.DEMO_DATA ?? e.NODE_ENV !== "production",
     cookieSecure: e.COOKIE_SECURE ?? publicUrl.startsWith("https:"),

@@ -40,6 +40,18 @@ export type DomainEvent =
   | { type: "room.sanctioned"; showId: string; userId: string; kind: "mute" | "ban" | "unmute" | "unban"; until: number | null }
   /** carries the banned-words list: moderators' eyes only, never forward it to viewers as is */
   | { type: "room.settings_changed"; showId: string; settings: ModerationSettings }
-  | { type: "room.moderators_changed"; showId: string };
+  | { type: "room.moderators_changed"; showId: string }
+  /** a verified buyer posted a review (reviews domain); `photos`: how many it has */
+  | { type: "review.posted"; reviewId: string; productId: string; merchantId: string; authorId: string; rating: number; photos: number }
+  /** its author edited it */
+  | { type: "review.updated"; reviewId: string; productId: string; merchantId: string; rating: number; photos: number }
+  /** its author deleted it */
+  | { type: "review.deleted"; reviewId: string; productId: string; merchantId: string }
+  /** hidden or shown again by moderation, or hidden because the purchase it was verified by was cancelled */
+  | { type: "review.moderated"; reviewId: string; productId: string; merchantId: string; hidden: boolean; by: string | null }
+  /** the product's shop replied to it */
+  | { type: "review.replied"; reviewId: string; productId: string; merchantId: string; authorId: string }
+  /** a 24-hour channel was taken over by a live show, handed back, or put a new schedule on air */
+  | { type: "channel.changed"; channelId: string; reason: "takeover" | "handback" | "schedule" };
 
 export type DomainEventType = DomainEvent["type"];

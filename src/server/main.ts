@@ -1,6 +1,7 @@
 import pino from "pino";
 import { ConfigError, loadConfig } from "./config.ts";
 import { buildApp } from "./app.ts";
+import { StorageError } from "./media/storage.ts";
 
 async function main() {
   let config;
@@ -14,7 +15,17 @@ async function main() {
     throw err;
   }
   const log = pino({ level: config.logLevel });
-  const app = await buildApp(config, { logger: log });
+  let app;
+  try {
+    app = await buildApp(config, { logger: log });
+  } catch (err) {
+    // STORAGE=s3 and the bucket cannot be used: say what to check, as for a bad setting.
+    if (err instanceof StorageError && err.op === "verify") {
+      console.error(err.message);
+      process.exit(78);
+    }
+    throw err;
+  }
   await app.listen();
 
   const lines = [

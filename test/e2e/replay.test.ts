@@ -181,6 +181,29 @@ describe("replays, end to end", () => {
     assert.equal(order.items[0]!.variantId, variant.id);
     await ctx.close();
     publisher.kill("SIGKILL");
+
+    // One clip per showcase is cut from the replay; the host sees both in the studio, plays one and
+    // publishes it.
+    await server.app.jobs.drained();
+    const hostCtx = await phoneContext(browser.browser, server.baseUrl, host.cookie);
+    const studioPage = await hostCtx.newPage();
+    await studioPage.goto(`${server.baseUrl}/studio/${show.id}`);
+    const clips = studioPage.getByTestId("clips-panel").getByTestId("clip");
+    await until("two clips ready in the studio", async () => (await clips.count()) === 2 && (await studioPage.locator('[data-testid="clip"][data-status="draft"]').count()) === 2, 30_000);
+    await clips.nth(0).getByText(tee.title).waitFor();
+    await clips.nth(1).getByText(mug.title).waitFor();
+    const clipVideo = clips.nth(1).getByTestId("clip-video");
+    await clipVideo.evaluate((v: HTMLVideoElement) => void v.play());
+    await until("the clip plays", async () => (await clipVideo.evaluate((v: HTMLVideoElement) => v.currentTime)) > 0.3, 20_000);
+    const clipLength = await clipVideo.evaluate((v: HTMLVideoElement) => v.duration);
+    // the mug was shown ~3 s before the end: the clip is cut on segment boundaries from ~5 s before it to the end
+    assert.ok(clipLength > 3 && clipLength < 12, `the mug's clip lasts ${clipLength} s`);
+    await clips.nth(1).getByTestId("clip-publish").click();
+    await until("clip published", async () => (await studioPage.locator('[data-testid="clip"][data-status="published"]').count()) === 1, 10_000);
+    await studioPage.screenshot({ path: "test-results/e2e-replay-clips.png" }).catch(() => {});
+    const published = (await viewer.request<{ items: { id: string; product: { id: string } | null }[] }>("GET", "/api/v1/videos")).body.items;
+    assert.deepEqual(published.map((v) => v.product?.id), [mug.id]);
+    await hostCtx.close();
   });
 
   test("kill -9 mid-show: at the next start the show is ended and its recording becomes a replay", async () => {

@@ -21,6 +21,9 @@ import { MerchantPublicPage } from "./pages/notifications/merchant-page.tsx";
 import { MySharesPage } from "./pages/my-shares.tsx";
 import { ProductPage } from "./pages/product-page.tsx";
 import { SearchPage } from "./pages/search/search-page.tsx";
+import { ChannelPage } from "./pages/channels/channel-page.tsx";
+import { UploadPage } from "./pages/studio/upload-page.tsx";
+import { VideoPage } from "./pages/videos/video-page.tsx";
 
 function Shell({ children, tone = "light" }: { children: ComponentChildren; tone?: "light" | "dark" }) {
   const { m } = useI18n();
@@ -66,7 +69,10 @@ export function App() {
   if (path === "/sign-up") return <Shell><SignInPage mode="sign-up" /></Shell>;
   // The viewer page is the whole screen: its own top bar, no site header.
   if ((p = matchPath("/shows/:id", path))) return <ViewerPage key={p.id} showId={p.id!} />;
+  if ((p = matchPath("/channels/:id", path))) return <ChannelPage key={p.id} channelId={p.id!} />;
   if (path === "/studio") return <Shell><StudioListPage /></Shell>;
+  if (path === "/studio/videos") return <Shell><UploadPage /></Shell>;
+  if ((p = matchPath("/videos/:id", path))) return <Shell tone="dark"><VideoPage key={p.id} videoId={p.id!} /></Shell>;
   if ((p = matchPath("/studio/:id", path))) return <Shell><StudioPage key={p.id} showId={p.id!} /></Shell>;
   if (path === "/merchant") return <Redirect to="/merchant/products" />;
   if ((p = matchPath("/merchant/:tab", path)) && (merchantTabs as readonly string[]).includes(p.tab!))

@@ -1,13 +1,13 @@
-import fs from "node:fs/promises";
-import path from "node:path";
 import { z } from "zod";
 import { Id, page } from "../../shared/contracts/common.ts";
 import { ImageUploaded, Product, ProductInput, StockAdjust } from "../../shared/contracts/catalog.ts";
 import type { Http } from "../platform/http.ts";
 import { AppError, unwrap } from "../platform/errors.ts";
 import { newId } from "../platform/ids.ts";
-import { requireMerchant, requireRole } from "../accounts/guard.ts";
+import { requireMerchant, requireUser } from "../accounts/guard.ts";
 import type { Catalog } from "./service.ts";
+import { contentTypeOf, type MediaStorage } from "../media/storage.ts";
+import { sendStoredObject } from "../media/storage-http.ts";
 
 const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
 
@@ -20,7 +20,11 @@ export function sniffImage(buf: Buffer): "png" | "jpg" | "webp" | "gif" | null {
   return null;
 }
 
-export function catalogRoutes(app: Http, deps: { catalog: Catalog; uploadsDir: string }) {
+/** an uploaded image's file name: `img_….png` (or a demo picture's) */
+const ImageFile = z.object({ file: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,100}\.(png|jpg|webp|gif|svg)$/, "invalid file") });
+
+/** `images`: where uploaded images are stored, by file name (MediaStorage: local disk or S3, see docs/media-jobs.md "Storage"). */
+export function catalogRoutes(app: Http, deps: { catalog: Catalog; images: MediaStorage }) {
   const { catalog } = deps;
   const ProductParams = z.object({ productId: Id });
 
@@ -70,7 +74,9 @@ export function catalogRoutes(app: Http, deps: { catalog: Catalog; uploadsDir: s
   });
 
   app.post("/api/v1/uploads/images", { schema: { tags: ["catalog"], consumes: ["multipart/form-data"], response: { 201: ImageUploaded } } }, async (req, reply) => {
-    requireRole(req, "merchant", "host", "admin");
+    // Any signed-in account: buyers upload their review photos here too (the reviews domain only takes
+    // photos this endpoint wrote).
+    requireUser(req);
     if (!req.isMultipart()) throw new AppError("unsupported_media_type", "Send the image as multipart/form-data in a field named file.");
     const file = await req.file({ limits: { fileSize: MAX_IMAGE_BYTES, files: 1 } });
     if (!file) throw new AppError("validation_failed", "No file in the request.");
@@ -79,8 +85,14 @@ export function catalogRoutes(app: Http, deps: { catalog: Catalog; uploadsDir: s
     const kind = sniffImage(buf);
     if (!kind) throw new AppError("unsupported_media_type", "Only PNG, JPEG, WebP and GIF images are accepted.");
     const name = `${newId("img")}.${kind}`;
-    await fs.mkdir(deps.uploadsDir, { recursive: true });
-    await fs.writeFile(path.join(deps.uploadsDir, name), buf);
+    await deps.images.write(name, buf);
     return reply.status(201).send({ url: `/uploads/${name}` });
+  });
+
+  // Uploaded images, from storage. Names are never reused, so caches may keep them; SVG (demo pictures)
+  // may hold script, so nothing in an image runs when it is opened on its own.
+  app.get("/uploads/:file", { schema: { hide: true, params: ImageFile } }, async (req, reply) => {
+    reply.header("x-content-type-options", "nosniff").header("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox");
+    return sendStoredObject(reply, deps.images, req.params.file, req.headers.range, { contentType: contentTypeOf(req.params.file), cacheControl: "public, max-age=604800, immutable" });
   });
 }

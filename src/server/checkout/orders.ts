@@ -19,7 +19,23 @@ export interface Orders {
   hostOrderView(orderId: string): Promise<HostOrder | null>;
   /** The show's latest orders as the studio lists them, newest first. */
   recentForShow(showId: string, limit: number): Promise<HostOrder[]>;
+  /**
+   * What a buyer has bought and still owns (orders paid, shipped or delivered; never cancelled or
+   * refunded), newest order first, one row per product (its latest order); only `productIds` when given.
+   * Reads in `tx` when given, so a caller can decide inside its own transaction.
+   */
+  purchasesOf(buyerId: string, opts?: { productIds?: string[]; limit?: number; tx?: DbOrTx }): Promise<Purchase[]>;
 }
+
+export interface Purchase {
+  productId: string;
+  orderId: string;
+  /** when the order was placed (epoch ms) */
+  at: number;
+}
+
+/** Order statuses in which the buyer has paid and keeps the goods. */
+export const OWNED_STATUSES: OrderStatus[] = ["paid", "shipped", "delivered"];
 
 export interface NewOrder {
   merchantId: string;
@@ -229,6 +245,21 @@ export function createOrders(deps: { db: Db; bus: EventBus; catalog: Catalog; pa
 
     async hostOrderView(orderId) {
       return toHostOrder(await self.get(orderId));
+    },
+
+    async purchasesOf(buyerId, opts = {}) {
+      if (opts.productIds && !opts.productIds.length) return [];
+      let q = (opts.tx ?? db)
+        .selectFrom("order_items")
+        .innerJoin("orders", "orders.id", "order_items.order_id")
+        .select(["order_items.product_id", "orders.id", "orders.created_at"])
+        .where("orders.buyer_user_id", "=", buyerId)
+        .where("orders.status", "in", OWNED_STATUSES);
+      if (opts.productIds) q = q.where("order_items.product_id", "in", opts.productIds);
+      const rows = await q.orderBy("orders.created_at", "desc").orderBy("orders.id", "desc").limit(opts.limit ?? 1000).execute();
+      const seen = new Map<string, Purchase>();
+      for (const r of rows) if (!seen.has(r.product_id)) seen.set(r.product_id, { productId: r.product_id, orderId: r.id, at: Number(r.created_at) });
+      return [...seen.values()];
     },
   };
   return self;

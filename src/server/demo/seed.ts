@@ -1,6 +1,5 @@
-import fs from "node:fs/promises";
-import path from "node:path";
 import type { Logger } from "pino";
+import type { MediaStorage } from "../media/storage.ts";
 import type { Db } from "../platform/db.ts";
 import type { Accounts } from "../accounts/service.ts";
 import type { Catalog } from "../catalog/service.ts";
@@ -37,7 +36,7 @@ function productSvg(label: string, bg: string, fg: string): string {
  * shopper, a catalog and two shows: the creator's campaign show and one of the merchant's own. Runs only
  * on an empty database.
  */
-export async function seedDemoData(deps: { db: Db; accounts: Accounts; catalog: Catalog; shows: Shows; creators: Creators; campaigns: Campaigns; agencies?: Agencies; log: Logger; uploadsDir?: string }): Promise<DemoAccount[]> {
+export async function seedDemoData(deps: { db: Db; accounts: Accounts; catalog: Catalog; shows: Shows; creators: Creators; campaigns: Campaigns; agencies?: Agencies; log: Logger; images?: MediaStorage }): Promise<DemoAccount[]> {
   const { db, accounts, catalog, shows, creators, campaigns, log } = deps;
   const listed = ACCOUNTS.map((a) => ({ email: a.email, password: DEMO_PASSWORD, role: a.role, note: a.note }));
   const existing = await db.selectFrom("users").select("id").limit(1).executeTakeFirst();
@@ -57,8 +56,7 @@ export async function seedDemoData(deps: { db: Db; accounts: Accounts; catalog: 
   }
 
   const images: Record<string, string> = {};
-  if (deps.uploadsDir) {
-    await fs.mkdir(deps.uploadsDir, { recursive: true });
+  if (deps.images) {
     const pics: [string, string, string, string][] = [
       ["tee", "Tee", "#f4e9dc", "#c0392b"],
       ["sneaker", "Sneaker", "#e8f1f8", "#1f4e79"],
@@ -69,7 +67,7 @@ export async function seedDemoData(deps: { db: Db; accounts: Accounts; catalog: 
     ];
     for (const [key, label, bg, fg] of pics) {
       const name = `demo-${key}.svg`;
-      await fs.writeFile(path.join(deps.uploadsDir, name), productSvg(label, bg, fg));
+      await deps.images.write(name, productSvg(label, bg, fg));
       images[key] = `/uploads/${name}`;
     }
   }

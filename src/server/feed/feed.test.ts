@@ -8,7 +8,7 @@ import type { FeedItem, FeedPage } from "../../shared/contracts/feed.ts";
 import { createFeed } from "./service.ts";
 
 const inHours = (h: number) => new Date(Date.now() + h * 3600_000).toISOString();
-const idOf = (i: FeedItem) => (i.kind === "video" ? i.video.id : i.show.id);
+const idOf = (i: FeedItem) => (i.kind === "video" ? i.video.id : i.kind === "review" ? i.review.id : i.show.id);
 const feedOf = (c: ApiClient, q = "") => c.request<FeedPage>("GET", `/api/v1/feed${q}`);
 
 describe("feed", () => {

@@ -4,7 +4,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Readable } from "node:stream";
-import { InvalidStorageKeyError, isValidStorageKey, localDiskStorage, type MediaStorage } from "./storage.ts";
+import { cacheControlOf, contentTypeOf, InvalidStorageKeyError, isValidStorageKey, localDiskStorage, prefixedStorage, type MediaStorage } from "./storage.ts";
+import { storageContract } from "./storage-contract.ts";
 
 async function text(r: Readable | null): Promise<string | null> {
   if (!r) return null;
@@ -12,6 +13,17 @@ async function text(r: Readable | null): Promise<string | null> {
   for await (const c of r) chunks.push(c as Buffer);
   return Buffer.concat(chunks).toString();
 }
+
+describe("local disk media storage: the MediaStorage contract", () => {
+  let dir: string;
+  let storage: MediaStorage;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "vetrina-storage-contract-"));
+    storage = localDiskStorage(path.join(dir, "media"));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  storageContract(() => ({ storage }));
+});
 
 describe("local disk media storage", () => {
   let dir: string;
@@ -100,4 +112,27 @@ describe("local disk media storage", () => {
       assert.equal(isValidStorageKey(key), true, key);
     }
   });
+
+  test("a prefixed view names objects without the prefix and cannot leave it", async () => {
+    const images = prefixedStorage(storage, "uploads/");
+    await images.write("img_1.png", "png");
+    assert.equal(fs.readFileSync(path.join(root, "uploads", "img_1.png"), "utf8"), "png");
+    assert.deepEqual(await images.stat("img_1.png"), { size: 3 });
+    await images.write("more/img_2.png", "png");
+    assert.deepEqual(await images.list("more/"), ["more/img_2.png"]);
+    await assert.rejects(images.read("../media/x"), InvalidStorageKeyError);
+    await assert.rejects(images.read(""), InvalidStorageKeyError);
+    assert.throws(() => prefixedStorage(storage, "uploads"), InvalidStorageKeyError);
+  });
+});
+
+test("content types and cache policies by extension", () => {
+  assert.equal(contentTypeOf("replays/s/index.m3u8"), "application/vnd.apple.mpegurl");
+  assert.equal(contentTypeOf("replays/s/a.mp4"), "video/mp4");
+  assert.equal(contentTypeOf("videos/v.JPG"), "image/jpeg");
+  assert.equal(contentTypeOf("uploads/x.webp"), "image/webp");
+  assert.equal(contentTypeOf("uploads/x.svg"), "image/svg+xml");
+  assert.equal(contentTypeOf("x.unknown"), "application/octet-stream");
+  assert.equal(cacheControlOf("replays/s/index.m3u8"), "no-cache", "a playlist may be rewritten");
+  assert.match(cacheControlOf("replays/s/a.mp4"), /immutable/);
 });

@@ -17,8 +17,10 @@ import { searchMigrations } from "../search/migrations.ts";
 import { notificationsMigrations } from "../notifications/migrations.ts";
 import { sharingMigrations } from "../sharing/migrations.ts";
 import { feedMigrations } from "../feed/migrations.ts";
+import { reviewsMigrations } from "../reviews/migrations.ts";
 import { jobsMigrations } from "../jobs/migrations.ts";
 import { videosMigrations } from "../videos/migrations.ts";
+import { channelsMigrations } from "../channels/migrations.ts";
 
 /**
  * Ordered migrations of every domain. Names carry a global sequence number so the order is
@@ -44,6 +46,8 @@ const all: Record<string, Migration> = {
   ...notificationsMigrations,
   ...sharingMigrations,
   ...feedMigrations,
+  ...channelsMigrations,
+  ...reviewsMigrations,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -54,6 +54,7 @@ export function headTags(p: Preview): string {
   return lines.join("\n    ");
 }
 
+/** A published short video's preview (/videos/:id): its title, poster, and featured (first tagged) product with its price. */
 /** The SPA's index.html with the preview's tags in its head (its own <title> replaced). */
 export function withPreview(indexHtml: string, p: Preview): string {
   const tags = headTags(p);

@@ -18,6 +18,7 @@ declare module "fastify" {
 const PAGES: { kind: ShareKind; path: string }[] = [
   { kind: "show", path: "/shows/:id" },
   { kind: "product", path: "/products/:id" },
+  { kind: "video", path: "/videos/:id" },
 ];
 
 export function sharingRoutes(app: Http, deps: { sharing: Sharing; indexHtml(): string | null }) {

@@ -8,6 +8,7 @@ import { newId, newSecret } from "../platform/ids.ts";
 import { iso } from "../platform/time.ts";
 import type { Catalog } from "../catalog/service.ts";
 import type { Shows } from "../shows/service.ts";
+import type { Videos } from "../videos/service.ts";
 import { formatPrice, type Preview } from "./preview.ts";
 
 /** A purchase or join comes through a link for this long after the page was opened through it. */
@@ -47,12 +48,12 @@ interface TargetKind {
   path(id: string): string;
   describe(id: string): Promise<Omit<Preview, "url"> | null>;
   /** does an order (from this show, with these products) come through a link to this target? */
-  bringsOrder(targetId: string, order: { showId: string | null; productIds: string[] }): boolean;
+  bringsOrder(targetId: string, order: { showId: string | null; productIds: string[] }): boolean | Promise<boolean>;
 }
 
 const cheapest = (p: Product) => (p.variants.length ? p.variants.reduce((a, b) => (b.price < a.price ? b : a)).price : null);
 
-export function createSharing(deps: { db: Db; bus: EventBus; shows: Pick<Shows, "get">; catalog: Pick<Catalog, "get">; publicUrl: string; clock?: () => number; log: { error(obj: object, msg: string): void } }): Sharing {
+export function createSharing(deps: { db: Db; bus: EventBus; shows: Pick<Shows, "get">; catalog: Pick<Catalog, "get">; videos: Pick<Videos, "getPublished">; publicUrl: string; clock?: () => number; log: { error(obj: object, msg: string): void } }): Sharing {
   const { db, bus, publicUrl } = deps;
   const now = deps.clock ?? Date.now;
   const absolute = (u: string | null | undefined) => (!u ? null : /^https?:\/\//i.test(u) ? u : u.startsWith("/") ? `${publicUrl}${u}` : null);
@@ -98,6 +99,22 @@ export function createSharing(deps: { db: Db; bus: EventBus; shows: Pick<Shows, 
       },
       bringsOrder: (targetId, o) => o.productIds.includes(targetId),
     },
+    video: {
+      path: (id) => `/videos/${encodeURIComponent(id)}`,
+      async describe(id) {
+        const v = await deps.videos.getPublished(id);
+        if (!v) return null;
+        const featured = v.products[0] ?? null;
+        const price = featured?.price ?? null;
+        const parts = [`${v.creator.displayName} for ${v.merchant.name}`, ...(featured ? [`${featured.title}${price ? ` — ${formatPrice(price.amount, price.currency)}` : ""}`] : []), ...(v.caption ? [v.caption] : [])];
+        return { title: v.title, description: clip(parts.join(" · "), 300), image: absolute(v.posterUrl) ?? absolute(featured?.imageUrl), type: "video.other", price };
+      },
+      // An order of a product the video sells (it has no show of its own to buy in).
+      async bringsOrder(targetId, o) {
+        const v = await deps.videos.getPublished(targetId);
+        return !!v && v.products.some((p) => o.productIds.includes(p.id));
+      },
+    },
   };
 
   // Tokens never change their share: known ones are kept (unknown ones are not, so guessing costs no memory).
@@ -131,7 +148,7 @@ export function createSharing(deps: { db: Db; bus: EventBus; shows: Pick<Shows, 
   async function attribute(buyerId: string, order: { showId: string | null; productIds: string[] }, claim: Claim | undefined): Promise<ShareRow | null> {
     for (const token of claim?.tokens ?? []) {
       const s = await resolve(token);
-      if (s && s.sharer !== buyerId && targets[s.kind].bringsOrder(s.targetId, order)) return s;
+      if (s && s.sharer !== buyerId && (await targets[s.kind].bringsOrder(s.targetId, order))) return s;
     }
     if (!order.showId) return null;
     const joined = await db

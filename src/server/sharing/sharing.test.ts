@@ -3,13 +3,14 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import WebSocket from "ws";
+import { sql } from "kysely";
 import type { MyShare, ShareLink } from "../../shared/contracts/sharing.ts";
 import type { Show } from "../../shared/contracts/shows.ts";
 import { startServer, type TestServer } from "../../../test/support/harness.ts";
 import { ApiClient, RoomClient } from "../../../test/support/client.ts";
 import { buyBody, demoShow, idemKey } from "../../../test/support/fixtures.ts";
 import { until } from "../../../test/support/until.ts";
-import { bareDocument, indexHtmlReader, withPreview, type Preview } from "./preview.ts";
+import { bareDocument, escapeHtml, indexHtmlReader, withPreview, type Preview } from "./preview.ts";
 
 const NASTY = `Mamma's "best" <script>alert(1)</script> & co`;
 
@@ -138,7 +139,7 @@ describe("sharing", () => {
     assert.equal(anon.body.token, null);
     assert.equal(anon.body.path, `/shows/${show.id}`);
 
-    assert.equal((await share(sharer, "video", show.id)).problem?.code, "validation_failed");
+    assert.equal((await share(sharer, "reel", show.id)).problem?.code, "validation_failed");
     assert.equal((await share(sharer, "show", "shw_nope")).problem?.code, "not_found");
     assert.equal((await share(sharer, "show", "bad id!")).problem?.code, "validation_failed");
     assert.equal((await server.client().request("GET", "/api/v1/me/shares")).problem?.code, "unauthenticated");
@@ -210,6 +211,45 @@ describe("sharing", () => {
     const viaProduct = await buyer.request("POST", "/api/v1/checkout/buy-now", buyBody(show.id, variant.id), { "idempotency-key": idemKey(), "vetrina-share": `not-a-token!,${productLink.token}` });
     assert.equal(viaProduct.status, 201);
     await until("the product link's order", async () => (await mine(sharer)).find((x) => x.token === productLink.token)?.orders === 1, 5000);
+  });
+
+  test("a shared short video's page carries its preview; an order of the product it sells counts for its sharer", async () => {
+    const { show } = await demoShow(server, { live: true });
+    const tee = show.products[0]!;
+    const host = await server.as("host");
+    const hostUser = (await host.auth.me()).body.user!;
+    // A published video tagged with the tee (made as the videos domain stores one; its media are not needed here).
+    const videoId = `vid_share_${Date.now().toString(36)}`;
+    await sql`insert into short_videos (id, kind, show_id, product_id, owner_user_id, merchant_id, status, media_key, poster_key, duration_ms, width, height, job_id, created_at, published_at, title, caption, tags_set)
+      values (${videoId}, 'upload', null, null, ${hostUser.id}, ${show.merchantId}, 'published', null, ${`videos/${videoId}.jpg`}, 8000, 720, 1280, null, ${Date.now()}, ${Date.now()}, ${NASTY}, 'Fits true to size', 1)`.execute(server.app.db.db);
+    await sql`insert into short_video_products (video_id, product_id, position) values (${videoId}, ${tee.id}, 0)`.execute(server.app.db.db);
+
+    const page = await crawl(server, `/videos/${videoId}`);
+    assert.equal(page.status, 200);
+    assert.equal(metaContent(page.html, "og:type"), "video.other");
+    assert.equal(metaContent(page.html, "og:title"), "Mamma&#39;s &quot;best&quot; &lt;script&gt;alert(1)&lt;/script&gt; &amp; co");
+    assert.equal(metaContent(page.html, "og:image"), `${server.config.publicUrl}/media/videos/${videoId}.jpg`);
+    assert.ok(metaContent(page.html, "og:description")!.includes(escapeHtml(tee.title)), `the product it sells: ${metaContent(page.html, "og:description")}`);
+    assert.ok(metaContent(page.html, "product:price:amount"), "and its price");
+    assert.equal(metaContent((await crawl(server, "/videos/vid_nope")).html, "og:title"), null);
+
+    const sharer = (await newUser("Video Sharer")).client;
+    const link = await share(sharer, "video", videoId);
+    assert.equal(link.status, 200);
+    assert.match(link.body.path, new RegExp(`^/videos/${videoId}\\?s=[A-Za-z0-9_-]+$`));
+    const withToken = await crawl(server, link.body.path);
+    assert.equal(metaContent(withToken.html, "og:url"), `${server.config.publicUrl}${link.body.path}`);
+    assert.equal((await share(sharer, "video", "vid_nope")).problem?.code, "not_found");
+
+    // The buyer came through the video's link and buys the tee in a show: the video's sharer gets the order.
+    const buyer = (await newUser("Video Buyer")).client;
+    const variant = tee.variants.find((v) => v.stock > 0)!;
+    const bought = await buyer.request("POST", "/api/v1/checkout/buy-now", buyBody(show.id, variant.id), { "idempotency-key": idemKey(), "vetrina-share": link.body.token! });
+    assert.equal(bought.status, 201);
+    await until("the video link's order", async () => (await mine(sharer)).find((x) => x.token === link.body.token)?.orders === 1, 5000);
+    const row = (await mine(sharer)).find((x) => x.token === link.body.token)!;
+    assert.equal(row.kind, "video");
+    assert.equal(row.title, NASTY);
   });
 
   test("the preview's tags go into the app's head (its title replaced), or into a bare page while the app is not built", () => {

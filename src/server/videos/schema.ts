@@ -1,3 +1,5 @@
+import type { Generated } from "kysely";
+
 export type ShortVideoKind = "clip" | "upload";
 export type ShortVideoStatus = "processing" | "draft" | "published" | "discarded" | "failed";
 
@@ -25,5 +27,15 @@ export type VideosTables = {
     job_id: string | null;
     created_at: number;
     published_at: number | null;
+    /** uploads: the creator's title and caption (clips take their product's title) */
+    title: string | null;
+    caption: string | null;
+    /** 1: the creator asked to publish the upload as soon as it is transcoded */
+    publish_when_ready: Generated<number>;
+    /** why the last transcode failed for good (shown to the creator) */
+    failure: string | null;
+    /** 1 once the products were set explicitly (a clip's product_id is its tag until then) */
+    tags_set: Generated<number>;
   };
+  short_video_products: { video_id: string; product_id: string; position: number };
 };

@@ -59,6 +59,17 @@ export const errorCatalogue = {
   postback_replayed: 409,
   payout_exceeds_available: 409,
   video_not_draft: 409,
+  review_not_verified_buyer: 403,
+  review_exists: 409,
+  review_photo_invalid: 422,
+  review_reply_exists: 409,
+  upload_too_large: 413,
+  upload_not_video: 422,
+  upload_truncated: 422,
+  upload_too_long: 422,
+  channel_item_not_yours: 403,
+  channel_item_unavailable: 422,
+  channel_playlist_empty: 422,
 } as const;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Cursor, Id, Money } from "./common.ts";
 import { ShowSummary } from "./shows.ts";
+import { FeedReviewCard } from "./reviews.ts";
 
 export const FeedQuery = z.object({
   cursor: Cursor.optional(),
@@ -15,6 +16,8 @@ export const FeedProduct = z.object({
   imageUrl: z.string().nullable(),
   /** the lowest price of its variants; null when it has none */
   price: Money.nullable(),
+  /** its reviews' summary (average to one decimal, count) when it has any; set by the feed */
+  rating: z.object({ average: z.number().min(1).max(5), count: z.number().int().min(1) }).optional(),
 });
 export type FeedProduct = z.infer<typeof FeedProduct>;
 
@@ -46,9 +49,12 @@ export const FeedVideoCard = z.object({
 export type FeedVideoCard = z.infer<typeof FeedVideoCard>;
 export const FeedVideo = z.object({ kind: z.literal("video"), video: FeedVideoCard, products: z.array(FeedProduct), followed: z.boolean() });
 
-export const FeedItem = z.discriminatedUnion("kind", [FeedLive, FeedUpcoming, FeedReplay, FeedVideo]);
+/** A buyer's review with photos (the reviews domain's); `products` is its product, as on every item. */
+export const FeedReview = z.object({ kind: z.literal("review"), review: FeedReviewCard, products: z.array(FeedProduct), followed: z.boolean() });
+
+export const FeedItem = z.discriminatedUnion("kind", [FeedLive, FeedUpcoming, FeedReplay, FeedVideo, FeedReview]);
 export type FeedItem = z.infer<typeof FeedItem>;
-export type FeedShowItem = Exclude<FeedItem, { kind: "video" }>;
+export type FeedShowItem = Exclude<FeedItem, { kind: "video" | "review" }>;
 
 export const FeedPage = z.object({ items: z.array(FeedItem), nextCursor: z.string().nullable() });
 export type FeedPage = z.infer<typeof FeedPage>;

@@ -13,3 +13,5 @@ export * from "./partners.ts";
 export * from "./search.ts";
 export * from "./sharing.ts";
 export * from "./feed.ts";
+export * from "./reviews.ts";
+export * from "./channels.ts";

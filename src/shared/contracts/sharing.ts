@@ -2,10 +2,10 @@ import { z } from "zod";
 import { Currency, Id, MinorUnits } from "./common.ts";
 
 /**
- * What can be shared. Each kind has a page of its own (`/shows/:id`, `/products/:id`) whose HTML carries
- * the link preview. A short video will be one more kind with its page.
+ * What can be shared. Each kind has a page of its own (`/shows/:id` — live, upcoming or replay —,
+ * `/products/:id`, `/videos/:id`) whose HTML carries the link preview.
  */
-export const ShareKind = z.enum(["show", "product"]);
+export const ShareKind = z.enum(["show", "product", "video"]);
 export type ShareKind = z.infer<typeof ShareKind>;
 
 /** A share token as it travels in links (`?s=`), the room URL and the `Vetrina-Share` header: opaque and random. */

@@ -90,6 +90,7 @@ export const http = {
   get: <S extends z.ZodType>(path: string, schema: S, opts?: RequestOptions) => request("GET", path, schema, opts),
   post: <S extends z.ZodType>(path: string, schema: S | null, body?: unknown, opts?: RequestOptions) => request("POST", path, schema, { ...opts, body }),
   put: <S extends z.ZodType>(path: string, schema: S, body: unknown, opts?: RequestOptions) => request("PUT", path, schema, { ...opts, body }),
+  patch: <S extends z.ZodType>(path: string, schema: S, body: unknown, opts?: RequestOptions) => request("PATCH", path, schema, { ...opts, body }),
   del: <S extends z.ZodType>(path: string, schema: S | null, opts?: RequestOptions) => request("DELETE", path, schema, opts),
   upload: <S extends z.ZodType>(path: string, schema: S, form: FormData) => request("POST", path, schema, { form }),
 };

@@ -18,8 +18,10 @@ import { AgencyEarnings, AgencyInvitation, CreatorAgencyView, MyAgency, RosterDa
 import { AnalyticsReport, LiveAnalytics } from "../../../src/shared/contracts/analytics.ts";
 import { MerchantPage, MyReminders, NotificationPage, NotificationSettings, ReminderState, UnreadCount, type MarkReadBody, type NotificationSettingsInput } from "../../../src/shared/contracts/notifications.ts";
 import { SearchPage, type SearchType } from "../../../src/shared/contracts/search.ts";
-import { ShortVideoPage, StudioClip } from "../../../src/shared/contracts/videos.ts";
+import { ShortVideo, ShortVideoPage, StudioClip, UploadOptions } from "../../../src/shared/contracts/videos.ts";
 import { FeedPage } from "../../../src/shared/contracts/feed.ts";
+import { Review, ReviewableList, ReviewPage, ReviewSummary, type ReviewInput, type ReviewSort } from "../../../src/shared/contracts/reviews.ts";
+import { Channel, ChannelNow, ChannelSources, ChannelSummary, type ChannelInput } from "../../../src/shared/contracts/channels.ts";
 
 const enc = encodeURIComponent;
 const UserReply = z.object({ user: User });
@@ -68,6 +70,23 @@ export const api = {
   products: {
     get: (id: string) => http.get(`/api/v1/products/${enc(id)}`, Product),
     shows: (id: string) => http.get(`/api/v1/products/${enc(id)}/shows`, ShowList),
+  },
+  /** verified buyers' reviews (docs/discovery.md, "Reviews") */
+  reviews: {
+    list: (productId: string, p: { cursor?: string | null; sort?: ReviewSort; limit?: number } = {}) =>
+      http.get(`/api/v1/products/${enc(productId)}/reviews${qs({ cursor: p.cursor ?? undefined, sort: p.sort, limit: p.limit })}`, ReviewPage),
+    summary: (productId: string) => http.get(`/api/v1/products/${enc(productId)}/reviews/summary`, ReviewSummary),
+    post: (productId: string, body: ReviewInput) => http.post(`/api/v1/products/${enc(productId)}/reviews`, Review, body),
+    edit: (reviewId: string, body: ReviewInput) => http.patch(`/api/v1/reviews/${enc(reviewId)}`, Review, body),
+    remove: (reviewId: string) => http.del(`/api/v1/reviews/${enc(reviewId)}`, null),
+    helpful: (reviewId: string, on: boolean) => (on ? http.put(`/api/v1/reviews/${enc(reviewId)}/helpful`, Review, {}) : http.del(`/api/v1/reviews/${enc(reviewId)}/helpful`, Review)),
+    reviewable: (productId?: string) => http.get(`/api/v1/me/reviewable${qs({ productId })}`, ReviewableList),
+    /** any signed-in account uploads its review photos through the image endpoint */
+    uploadPhoto: (file: File) => {
+      const form = new FormData();
+      form.append("file", file, file.name);
+      return http.upload("/api/v1/uploads/images", ImageUploaded, form);
+    },
   },
   /** share links (with the sharer's token when signed in) and what came through them */
   shares: {
@@ -120,6 +139,14 @@ export const api = {
     publish: (videoId: string) => http.post(`/api/v1/videos/${enc(videoId)}/publish`, StudioClip, {}),
     discard: (videoId: string) => http.post(`/api/v1/videos/${enc(videoId)}/discard`, StudioClip, {}),
     list: (cursor?: string | null) => http.get(`/api/v1/videos${qs({ cursor })}`, ShortVideoPage),
+    /** a published video (its page) */
+    get: (videoId: string) => http.get(`/api/v1/videos/${enc(videoId)}`, ShortVideo),
+    /** uploads: where (which shops) and how much; the creator's own; one in any status; its product tags */
+    uploadOptions: () => http.get("/api/v1/studio/uploads/options", UploadOptions),
+    taggable: (merchantId: string, q?: string) => http.get(`/api/v1/studio/uploads/products${qs({ merchantId, q })}`, z.object({ items: z.array(Product) })),
+    mine: () => http.get("/api/v1/studio/videos", z.object({ items: z.array(StudioClip) })),
+    studio: (videoId: string) => http.get(`/api/v1/videos/${enc(videoId)}/studio`, StudioClip),
+    setProducts: (videoId: string, productIds: string[]) => http.put(`/api/v1/videos/${enc(videoId)}/products`, StudioClip, { productIds }),
   },
   /** a show's room rules, mutes and bans, deleted messages and moderators: hosts, staff and the show's moderators */
   moderation: {
@@ -210,6 +237,16 @@ export const api = {
     accept: (id: string) => http.post(`/api/v1/creator/agency-invitations/${enc(id)}/accept`, CreatorAgencyView, {}),
     decline: (id: string) => http.post(`/api/v1/creator/agency-invitations/${enc(id)}/decline`, CreatorAgencyView, {}),
     leave: () => http.post("/api/v1/creator/agency/leave", CreatorAgencyView, {}),
+  },
+  /** 24-hour channels: a merchant's playlist of replays and videos played as one live stream */
+  channels: {
+    get: (id: string) => http.get(`/api/v1/channels/${enc(id)}`, Channel),
+    now: (id: string) => http.get(`/api/v1/channels/${enc(id)}/now`, ChannelNow),
+    eventsUrl: (id: string) => `/api/v1/channels/${enc(id)}/events`,
+    ofMerchant: (merchantId: string) => http.get(`/api/v1/merchants/${enc(merchantId)}/channels`, z.object({ items: z.array(ChannelSummary) })),
+    create: (body: ChannelInput) => http.post("/api/v1/channels", Channel, body),
+    update: (id: string, body: ChannelInput) => http.put(`/api/v1/channels/${enc(id)}`, Channel, body),
+    sources: () => http.get("/api/v1/merchant/channel-sources", ChannelSources),
   },
 };
 

@@ -25,7 +25,7 @@ async function copy(text: string): Promise<boolean> {
 }
 
 /**
- * Share a show or a product: the link carries the signed-in sharer's token (a plain link otherwise).
+ * Share a show, a product or a short video: the link carries the signed-in sharer's token (a plain link otherwise).
  * The phone's share sheet when there is one, else the link is copied; a toast says what happened.
  */
 export function ShareButton({ kind, id, title, class: cls = "icon-btn" }: { kind: ShareKind; id: string; title: string; class?: string }) {

@@ -10,8 +10,9 @@ const KEY = "vetrina.shareTouches";
 const VISITOR_KEY = "vetrina.visitor";
 const TTL_MS = 7 * 86_400_000;
 const TOKEN = /^[A-Za-z0-9_-]{8,64}$/;
-const SHARED_PAGE = /^\/(shows|products)\/([A-Za-z0-9_-]{1,64})$/;
+const SHARED_PAGE = /^\/(shows|products|videos)\/([A-Za-z0-9_-]{1,64})$/;
 const MAX_TOKENS = 5;
+const KIND_OF_PAGE = { shows: "show", products: "product", videos: "video" } as const;
 
 type Touches = Record<string, { token: string; at: number }>;
 
@@ -43,7 +44,7 @@ export function captureShareToken(): void {
   history.replaceState(history.state, "", url.pathname + url.search + url.hash);
   const page = SHARED_PAGE.exec(url.pathname);
   if (!page || !TOKEN.test(token)) return;
-  const key = `${page[1] === "shows" ? "show" : "product"}:${page[2]}`;
+  const key = `${KIND_OF_PAGE[page[1] as keyof typeof KIND_OF_PAGE]}:${page[2]}`;
   const now = Date.now();
   const known = touches(now);
   if (known[key]) return;
@@ -57,12 +58,12 @@ export function roomShareQuery(showId: string): string {
   return t ? `share=${encodeURIComponent(t.token)}&visitor=${encodeURIComponent(visitorId())}` : "";
 }
 
-/** The `Vetrina-Share` header of a purchase in a show: that show's link first, then product links, newest first. */
+/** The `Vetrina-Share` header of a purchase in a show: that show's link first, then product and video links, newest first. */
 export function shareHeader(showId: string): Record<string, string> {
   const all = touches();
   const show = all[`show:${showId}`];
   const products = Object.entries(all)
-    .filter(([k]) => k.startsWith("product:"))
+    .filter(([k]) => k.startsWith("product:") || k.startsWith("video:"))
     .sort(([, a], [, b]) => b.at - a.at)
     .map(([, t]) => t.token);
   const tokens = [...(show ? [show.token] : []), ...products].slice(0, MAX_TOKENS);

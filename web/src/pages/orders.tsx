@@ -46,6 +46,8 @@ export function BuyerOrdersPage() {
   const [cursor, setCursor] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<unknown>(null);
+  // Products bought and not reviewed yet: their lines get a "Review" link (to the product page's form).
+  const [reviewable, setReviewable] = useState<Set<string>>(new Set());
 
   const fetchPage = async (after: string | null) => {
     setLoading(true);
@@ -62,6 +64,11 @@ export function BuyerOrdersPage() {
   };
   useEffect(() => {
     if (user) void fetchPage(null);
+    if (user)
+      api.reviews.reviewable().then(
+        (r) => setReviewable(new Set(r.items.map((i) => i.productId))),
+        () => setReviewable(new Set()),
+      );
   }, [user?.id]);
 
   if (user === undefined) return <Spinner />;
@@ -96,6 +103,14 @@ export function BuyerOrdersPage() {
               {o.items.map((i) => (
                 <li key={i.variantId}>
                   {m.orders.line(i.quantity, i.title, i.variantTitle)} — {fmt.money(i.unitPrice * i.quantity, o.currency)}
+                  {o.status !== "cancelled" && o.status !== "refunded" && reviewable.has(i.productId) ? (
+                    <>
+                      {" "}
+                      <Link href={`/products/${i.productId}#reviews`} class="btn btn-small order-review-link" aria-label={m.reviews.orderLinkLabel(i.title)} data-testid="order-review-link">
+                        {m.reviews.orderLink}
+                      </Link>
+                    </>
+                  ) : null}
                 </li>
               ))}
             </ul>

@@ -4,12 +4,15 @@ import { ShareButton } from "../components/share-button.tsx";
 import { ErrorBox, Spinner, useAsync, useTitle } from "../components/ui.tsx";
 import { useI18n } from "../i18n/index.tsx";
 import { Link } from "../router.tsx";
+import { RatingSummary, ReviewsSection } from "./reviews/reviews-section.tsx";
 
 /** A product's own page (a shared product link lands here): the product, and the shows where it is sold. */
 export function ProductPage({ productId }: { productId: string }) {
   const { m, fmt } = useI18n();
   const data = useAsync(() => Promise.all([api.products.get(productId), api.products.shows(productId)]), [productId]);
   const product = data.data?.[0];
+  // The rating summary is a read model of its own: reloaded when the viewer's review changes it.
+  const summary = useAsync(() => api.reviews.summary(productId), [productId]);
   useTitle(product?.title);
 
   if (data.error != null)
@@ -25,6 +28,7 @@ export function ProductPage({ productId }: { productId: string }) {
         <h1>{product.title}</h1>
         <ShareButton kind="product" id={product.id} title={product.title} class="btn btn-small" />
       </div>
+      <RatingSummary summary={summary.data} />
       {cheapest !== null && <p class="product-page-price">{m.productPage.from(fmt.money(cheapest, product.currency))}</p>}
       {product.description && <p>{product.description}</p>}
       <h2>{m.productPage.shows}</h2>
@@ -41,6 +45,7 @@ export function ProductPage({ productId }: { productId: string }) {
           </li>
         ))}
       </ul>
+      <ReviewsSection productId={product.id} summary={summary.data} onChanged={summary.reload} />
     </section>
   );
 }

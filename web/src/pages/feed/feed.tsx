@@ -8,14 +8,16 @@ import { useI18n } from "../../i18n/index.tsx";
 import { Link } from "../../router.tsx";
 import { ShowActions } from "../notifications/show-actions.tsx";
 import { EyeIcon } from "../home.tsx";
+import { Stars } from "../reviews/stars.tsx";
+import "../reviews/reviews.css";
 import "./feed.css";
 
 const PAGE = 8;
 /** Load the next page when the viewer is this close to the end. */
 const PREFETCH_BEFORE_END = 3;
 
-const keyOf = (i: FeedItem) => (i.kind === "video" ? `v:${i.video.id}` : `s:${i.show.id}`);
-const hrefOf = (i: FeedItem) => (i.kind === "video" ? `/videos/${i.video.id}` : `/shows/${i.show.id}`);
+const keyOf = (i: FeedItem) => (i.kind === "video" ? `v:${i.video.id}` : i.kind === "review" ? `r:${i.review.id}` : `s:${i.show.id}`);
+const hrefOf = (i: FeedItem) => (i.kind === "video" ? `/videos/${i.video.id}` : i.kind === "review" ? `/products/${i.review.product.id}` : `/shows/${i.show.id}`);
 
 /**
  * The home feed: one item per screen, swiped (scroll snap) or moved with the keyboard. Only the item on
@@ -118,15 +120,19 @@ export function Feed() {
   return (
     <div class="feed" ref={scroller} role="feed" aria-busy={loading} aria-label={m.home.feedLabel} onKeyDown={onKey} data-testid="feed">
       <p class="visually-hidden">{m.home.keyboardHint}</p>
-      {items.map((item, i) => (
-        <FeedCard key={keyOf(item)} item={item} index={i} total={total} active={i === active} player={i === active || i === active + 1} onNext={i + 1 < items.length ? () => go(i + 1) : undefined} />
-      ))}
+      {items.map((item, i) =>
+        item.kind === "review" ? (
+          <FeedReviewCard key={keyOf(item)} item={item} index={i} total={total} active={i === active} onNext={i + 1 < items.length ? () => go(i + 1) : undefined} />
+        ) : (
+          <FeedCard key={keyOf(item)} item={item} index={i} total={total} active={i === active} player={i === active || i === active + 1} onNext={i + 1 < items.length ? () => go(i + 1) : undefined} />
+        ),
+      )}
       {error ? <ErrorBox error={error} onRetry={() => void load(cursor)} /> : loading ? <p class="feed-more">{m.home.loadingMore}</p> : done ? <p class="feed-more">{m.home.end}</p> : null}
     </div>
   );
 }
 
-function FeedCard({ item, index, total, active, player, onNext }: { item: FeedItem; index: number; total: number | null; active: boolean; player: boolean; onNext?: () => void }) {
+function FeedCard({ item, index, total, active, player, onNext }: { item: Exclude<FeedItem, { kind: "review" }>; index: number; total: number | null; active: boolean; player: boolean; onNext?: () => void }) {
   const { m, fmt } = useI18n();
   const headingId = `feed-item-${index}`;
   const href = hrefOf(item);
@@ -202,6 +208,85 @@ function FeedCard({ item, index, total, active, player, onNext }: { item: FeedIt
   );
 }
 
+/** A buyer's review with photos: the photos fill the card (swiped sideways), stars, excerpt, the product. No video. */
+function FeedReviewCard({ item, index, total, active, onNext }: { item: Extract<FeedItem, { kind: "review" }>; index: number; total: number | null; active: boolean; onNext?: () => void }) {
+  const { m, fmt } = useI18n();
+  const headingId = `feed-item-${index}`;
+  const r = item.review;
+  const href = hrefOf(item);
+  return (
+    <article
+      class="feed-item feed-review"
+      data-index={index}
+      data-kind="review"
+      data-active={active ? "true" : undefined}
+      data-testid="feed-item"
+      tabIndex={-1}
+      aria-labelledby={headingId}
+      aria-posinset={index + 1}
+      aria-setsize={total ?? -1}
+    >
+      <div class="feed-media">
+        <div class="reviews-feed-photos" tabIndex={r.photos.length > 1 ? 0 : -1} aria-label={m.reviews.photos}>
+          {r.photos.map((src, i) => (
+            <img key={src} src={src} alt={m.reviews.photoAlt(r.authorName, i + 1)} loading={index < 2 ? "eager" : "lazy"} />
+          ))}
+        </div>
+      </div>
+      <div class="feed-top">
+        <span class="badge badge-muted">{m.reviews.feedBadge}</span>
+        {item.followed ? <span class="badge badge-muted">{m.home.following}</span> : null}
+        <span class="feed-pos" aria-hidden="true">
+          {m.home.position(index + 1, total)}
+        </span>
+      </div>
+      {r.photos.length > 1 ? (
+        <div class="reviews-feed-dots" aria-hidden="true">
+          {r.photos.map((src) => (
+            <span key={src} />
+          ))}
+        </div>
+      ) : null}
+      <div class="feed-info">
+        <h2 id={headingId} class="feed-title">
+          <Link href={href}>{r.product.title}</Link>
+        </h2>
+        <p class="reviews-feed-rating">
+          <Stars rating={r.rating} size={18} />
+          {r.product.price ? <strong>{fmt.money(r.product.price.amount, r.product.price.currency)}</strong> : null}
+        </p>
+        <p class="reviews-feed-excerpt" data-testid="feed-review-excerpt">
+          “{r.excerpt}”
+        </p>
+        <p class="feed-who">
+          <span class="visually-hidden">{m.reviews.feedBy(r.authorName)}</span>
+          <span aria-hidden="true">{r.authorName}</span>
+          {r.verifiedBuyer ? (
+            <>
+              {" "}
+              <span class="reviews-verified" data-testid="feed-review-verified">
+                {m.reviews.verified}
+              </span>
+            </>
+          ) : null}
+        </p>
+        <div class="feed-actions">
+          <Link href={href} class="btn btn-primary" data-testid="feed-review-product">
+            {m.reviews.seeProduct}
+          </Link>
+        </div>
+      </div>
+      {onNext ? (
+        <button type="button" class="feed-next" onClick={onNext} aria-label={m.home.next} data-testid="feed-next">
+          <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2.5" stroke-linecap="round" stroke-linejoin="round">
+            <path d="M6 9l6 6 6-6" />
+          </svg>
+        </button>
+      ) : null}
+    </article>
+  );
+}
+
 function ProductStrip({ products, href }: { products: FeedProduct[]; href: string }) {
   const { m, fmt } = useI18n();
   return (
@@ -213,6 +298,12 @@ function ProductStrip({ products, href }: { products: FeedProduct[]; href: strin
             <span class="feed-product-text">
               <span class="feed-product-title">{p.title}</span>
               {p.price ? <strong>{fmt.money(p.price.amount, p.price.currency)}</strong> : null}
+              {p.rating ? (
+                <span class="reviews-strip-rating" data-testid="feed-product-rating">
+                  <span aria-hidden="true">★ {m.reviews.average(p.rating.average)} ({fmt.compact(p.rating.count)})</span>
+                  <span class="visually-hidden">{m.reviews.summary(p.rating.average, p.rating.count)}</span>
+                </span>
+              ) : null}
             </span>
           </Link>
         </li>

@@ -6,8 +6,9 @@ import { OrdersTab } from "./orders-tab.tsx";
 import { ProductsTab } from "./products-tab.tsx";
 import { ShowsTab } from "./shows-tab.tsx";
 import { CampaignsTab } from "./campaigns-tab.tsx";
+import { ChannelsTab } from "../channels/channels-tab.tsx";
 
-export const merchantTabs = ["products", "shows", "orders", "campaigns"] as const;
+export const merchantTabs = ["products", "shows", "orders", "campaigns", "channels"] as const;
 export type MerchantTab = (typeof merchantTabs)[number];
 
 export function MerchantPage({ tab }: { tab: MerchantTab }) {
@@ -48,6 +49,7 @@ export function MerchantPage({ tab }: { tab: MerchantTab }) {
       {tab === "shows" && <ShowsTab />}
       {tab === "orders" && <OrdersTab />}
       {tab === "campaigns" && <CampaignsTab />}
+      {tab === "channels" && <ChannelsTab />}
     </div>
   );
 }

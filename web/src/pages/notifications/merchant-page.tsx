@@ -10,6 +10,7 @@ import { signInHref, useSession } from "../../session.tsx";
 import { Cover, LiveCard } from "../home.tsx";
 import { ShowActions } from "./show-actions.tsx";
 import "./notifications.css";
+import { MerchantChannels } from "../channels/merchant-channels.tsx";
 
 /** Follow (or stop following) a shop; `compact` for the viewer page's dark overlay. */
 export function FollowMerchantButton({ merchantId, following, onChange, dark }: { merchantId: string; following: boolean; onChange(s: { following: boolean; followerCount: number }): void; dark?: boolean }) {
@@ -111,6 +112,7 @@ export function MerchantPublicPage({ merchantId }: { merchantId: string }) {
           </ul>
         </section>
       )}
+      <MerchantChannels merchantId={p.id} />
       <section aria-labelledby="m-upcoming">
         <h2 id="m-upcoming" class="section-title">
           {m.notify.shopUpcoming}

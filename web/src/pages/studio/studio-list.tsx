@@ -31,6 +31,11 @@ export function StudioListPage() {
   return (
     <section class="page">
       <h1>{m.studio.myShows}</h1>
+      <p>
+        <Link class="btn btn-small" href="/studio/videos" data-testid="studio-upload-link">
+          {m.shortVideos.uploadLink}
+        </Link>
+      </p>
       {shows.loading && !shows.data ? (
         <Spinner />
       ) : shows.error ? (
