@@ -217,7 +217,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
     playbackUrl: (showId) => (ingest.isLive(showId) ? `/hls/${showId}/index.m3u8` : null),
     replayUrl,
     // Published short videos, in the videos domain's own order (late-bound: built below).
-    videos: (cursor, limit) => videos.feedEntries(cursor, limit),
+    videos: (cursor, limit, scope) => videos.feedEntries(cursor, limit, scope),
     clock: deps.clock,
   });
   const sharing = createSharing({ db: db.db, bus, shows, catalog, videos: { getPublished: (id) => videos.getPublished(id) }, publicUrl: config.publicUrl, clock: deps.clock, log: log.child({ domain: "sharing" }) });

@@ -1,5 +1,6 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { sql } from "kysely";
 import { startServer, type TestServer } from "../../../test/support/harness.ts";
 import { creatorApi, newCreator, newMerchant } from "../../../test/support/creators.ts";
 import { notifyApi } from "../../../test/support/notifications.ts";
@@ -153,6 +154,41 @@ describe("feed", () => {
     } while (cursor);
     const got = all.filter((i) => i.kind === "video").map(idOf);
     assert.deepEqual(got, videos.map((v) => v.id));
+  });
+
+  test("short videos of followed creators and shops come with the followed accounts' items, everyone else's after upcoming shows", async () => {
+    const maker = await newCreator(server, "feedvidmaker");
+    const stranger = await newCreator(server, "feedvidstranger");
+    const shop = await newMerchant(server, "Feed Video Shop");
+    const fan = (await newCreator(server, "feedvidfan")).client;
+    assert.equal((await creatorApi(fan).follow(maker.creator.handle)).status, 200);
+    // Published videos as the videos domain stores them (their media are not needed by the feed).
+    const publish = async (id: string, owner: string, at: number) => {
+      await sql`insert into short_videos (id, kind, show_id, product_id, owner_user_id, merchant_id, status, media_key, poster_key, duration_ms, width, height, job_id, created_at, published_at, title, caption, tags_set)
+        values (${id}, 'upload', null, null, ${owner}, ${shop.merchantId}, 'published', null, null, 8000, 720, 1280, null, ${at}, ${at}, ${id}, null, 1)`.execute(server.app.db.db);
+      await sql`insert into short_video_products (video_id, product_id, position) values (${id}, ${shop.products[0]!.id}, 0)`.execute(server.app.db.db);
+    };
+    const t = Date.now();
+    await publish("vid_feed_followed_old", maker.userId, t - 2000);
+    await publish("vid_feed_stranger", stranger.userId, t - 1000);
+    await publish("vid_feed_followed_new", maker.userId, t);
+    const fReplay = await replay(shop.merchantId, maker.userId, "Followed maker's replay");
+
+    const items = await walk(async (cursor) => (await feedOf(fan, `?limit=3${cursor ? `&cursor=${cursor}` : ""}`)).body);
+    const ids = items.map(idOf);
+    assert.equal(new Set(ids).size, ids.length, "no duplicates");
+    const at = (id: string) => ids.indexOf(id);
+    assert.ok(at("vid_feed_followed_new") >= 0 && at("vid_feed_followed_new") < at("vid_feed_followed_old") && at("vid_feed_followed_old") < at(fReplay.id), "followed videos, newest first, before followed replays");
+    assert.ok(at("vid_feed_stranger") > at(fReplay.id), "everyone else's videos after the followed accounts' items");
+    const followed = items.find((i) => i.kind === "video" && i.video.id === "vid_feed_followed_new")!;
+    assert.ok(followed.kind === "video" && followed.followed);
+    assert.deepEqual(followed.products.map((p) => p.id), [shop.products[0]!.id]);
+    assert.equal(items.find((i) => i.kind === "video" && i.video.id === "vid_feed_stranger")!.followed, false);
+
+    // Anonymous: every video once, newest first, none followed.
+    const anon = (await walk(async (cursor) => (await feedOf(server.client(), `?limit=4${cursor ? `&cursor=${cursor}` : ""}`)).body)).filter((i) => i.kind === "video");
+    assert.deepEqual(anon.map(idOf).filter((id) => id.startsWith("vid_feed_")), ["vid_feed_followed_new", "vid_feed_stranger", "vid_feed_followed_old"]);
+    assert.ok(anon.every((i) => !i.followed));
   });
 
   test("validation: limit and cursor", async () => {

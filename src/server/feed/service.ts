@@ -22,8 +22,8 @@ export interface FeedDeps {
   viewerCount(showId: string): number;
   playbackUrl(showId: string): string | null;
   replayUrl(showId: string): string;
-  /** Short videos after `cursor` (null: from the first), at most `limit`; absent until the videos domain exists. */
-  videos?: (cursor: string | null, limit: number) => Promise<FeedVideoEntry[]>;
+  /** Published short videos after `cursor` (null: from the first), at most `limit`: of the followed accounts (tier 0) or of anyone else (tier 1). */
+  videos?: (cursor: string | null, limit: number, scope: { tier: 0 | 1; hosts: string[]; merchants: string[] }) => Promise<FeedVideoEntry[]>;
   /** Buyers' reviews with photos (the reviews domain's segments and cards); absent without it. */
   reviews?: Pick<Reviews, "feedSegment" | "feedCards" | "ratingsOf">;
   clock?: () => number;
@@ -48,10 +48,11 @@ export const SEGMENTS = [
   { tier: 1, kind: "replay" },
   { tier: 0, kind: "review" },
   { tier: 1, kind: "review" },
+  { tier: 0, kind: "video" },
 ] as const;
 type Segment = (typeof SEGMENTS)[number];
-/** The walk: followed live, upcoming, replays, reviews; then live, upcoming, videos, reviews, replays. */
-const ORDER = [0, 1, 2, 7, 3, 4, 5, 8, 6] as const;
+/** The walk: followed live, upcoming, videos, replays, reviews; then live, upcoming, videos, reviews, replays. */
+const ORDER = [0, 1, 9, 2, 7, 3, 4, 5, 8, 6] as const;
 
 /** Where a page stopped: segment, the last item's frozen sort key and id (or the videos' own cursor), the live ranking snapshot. */
 interface Position {
@@ -161,7 +162,8 @@ export function createFeed(deps: FeedDeps): Feed {
     const now = clock();
     if (seg.kind === "video") {
       if (!deps.videos) return [];
-      const entries = await deps.videos(after?.v ?? null, limit);
+      if (seg.tier === 0 && !f?.hosts.length && !f?.merchants.length) return [];
+      const entries = await deps.videos(after?.v ?? null, limit, { tier: seg.tier, hosts: f?.hosts ?? [], merchants: f?.merchants ?? [] });
       return entries.slice(0, limit).map((e) => ({ seg: segIndex, key: 0, id: e.video.id, videoCursor: e.cursor, video: e }));
     }
     if (seg.kind === "review") {
@@ -257,7 +259,7 @@ export function createFeed(deps: FeedDeps): Feed {
       const items: FeedItem[] = [];
       for (const p of taken) {
         if (p.video) {
-          items.push({ kind: "video", video: p.video.video, products: p.video.products ?? [], followed: false });
+          items.push({ kind: "video", video: p.video.video, products: p.video.products ?? [], followed: SEGMENTS[p.seg]!.tier === 0 });
           continue;
         }
         if (p.review) {

@@ -70,13 +70,23 @@ export interface Videos {
   /** Checks product ids for tagging on `merchantId`'s video: every one exists, is theirs and active. */
   checkTaggable(merchantId: string, productIds: string[]): Promise<Result<{}>>;
   /** The feed's videos source: published videos after `cursor`, newest first, with their products. */
-  feedEntries(cursor: string | null, limit: number): Promise<FeedVideoEntry[]>;
+  feedEntries(cursor: string | null, limit: number, scope?: FeedVideoScope): Promise<FeedVideoEntry[]>;
   /** For stitching (channels): where a published upload's HLS rendition is in MediaStorage; null if none. */
   publishedPlaylist(videoId: string): Promise<{ prefix: string; playlistKey: string } | null>;
   /** A shop's name; null when there is no such shop. */
   merchantName(merchantId: string): Promise<string | null>;
   /** Tagged products of videos, in order, with the lowest price (a clip's own product until tags are set). */
   productsOf(videos: { id: string; product_id: string | null; tags_set: number }[]): Promise<Map<string, FeedProduct[]>>;
+}
+
+/**
+ * Which published videos the feed asks for: those of the accounts a viewer follows (tier 0: made by a
+ * followed creator or for a followed shop), or everyone else's (tier 1). No scope: all of them.
+ */
+export interface FeedVideoScope {
+  tier: 0 | 1;
+  hosts: string[];
+  merchants: string[];
 }
 
 /** What the feed's `videos` source returns (src/server/feed/service.ts FeedVideoEntry). */
@@ -220,6 +230,32 @@ export function createVideos(deps: VideosDeps): Videos {
     return { ok: true, r };
   }
 
+  /** Published videos, newest first, after `cursor`; in `scope` when given (see FeedVideoScope). */
+  async function publishedPage(cursor: string | undefined, limit: number, scope?: FeedVideoScope): Promise<Result<{ items: ShortVideo[]; nextCursor: string | null }>> {
+    let q = baseQuery().where("v.status", "=", "published");
+    if (scope) {
+      const { hosts, merchants } = scope;
+      if (scope.tier === 0) {
+        if (!hosts.length && !merchants.length) return { ok: true, items: [], nextCursor: null };
+        q = q.where((eb) => eb.or([...(hosts.length ? [eb("v.owner_user_id", "in", hosts)] : []), ...(merchants.length ? [eb("v.merchant_id", "in", merchants)] : [])]));
+      } else {
+        if (hosts.length) q = q.where("v.owner_user_id", "not in", hosts);
+        if (merchants.length) q = q.where("v.merchant_id", "not in", merchants);
+      }
+    }
+    if (cursor) {
+      const c = decodeVideoCursor(cursor);
+      if (!c) return fail("validation_failed", "Invalid cursor.");
+      // A row comparison: PostgreSQL turns it into an index range (the OR form reads every row before the cursor).
+      q = q.where((eb) => eb(eb.refTuple("v.published_at", "v.id"), "<", eb.tuple(c[0], c[1])));
+    }
+    const rows = await q.orderBy("v.published_at", "desc").orderBy("v.id", "desc").limit(limit + 1).execute();
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    const nextCursor = rows.length > limit && last ? encodeVideoCursor(Number(last.published_at), last.id) : null;
+    return { ok: true, items: await videosOf(items), nextCursor };
+  }
+
   const self: Videos = {
     async enqueueClips(showId) {
       const show = await db.selectFrom("shows").select(["id", "merchant_id", "host_user_id"]).where("id", "=", showId).executeTakeFirst();
@@ -350,17 +386,17 @@ export function createVideos(deps: VideosDeps): Videos {
     },
 
     async listPublished(cursor, limit) {
-      let q = baseQuery().where("v.status", "=", "published");
-      if (cursor) {
-        const c = decodeVideoCursor(cursor);
-        if (!c) return fail("validation_failed", "Invalid cursor.");
-        q = q.where((eb) => eb(eb.refTuple("v.published_at", "v.id"), "<", eb.tuple(c[0], c[1])));
-      }
-      const rows = await q.orderBy("v.published_at", "desc").orderBy("v.id", "desc").limit(limit + 1).execute();
-      const items = rows.slice(0, limit);
-      const last = items[items.length - 1];
-      const nextCursor = rows.length > limit && last ? encodeVideoCursor(Number(last.published_at), last.id) : null;
-      return { ok: true, items: await videosOf(items), nextCursor };
+      return publishedPage(cursor, limit);
+    },
+
+    async feedEntries(cursor, limit, scope) {
+      const r = await publishedPage(cursor && decodeVideoCursor(cursor) ? cursor : undefined, limit, scope);
+      if (!r.ok) return [];
+      return r.items.map((v) => ({
+        cursor: encodeVideoCursor(Date.parse(v.publishedAt!), v.id),
+        video: { id: v.id, title: v.title, posterUrl: v.posterUrl, playbackUrl: v.mediaUrl, creatorName: v.creator.displayName, creatorHandle: v.creator.handle, merchantName: v.merchant.name, createdAt: v.publishedAt! },
+        products: v.products.slice(0, 3),
+      }));
     },
 
     async mediaFile(user, videoId, file) {
@@ -434,15 +470,6 @@ export function createVideos(deps: VideosDeps): Videos {
       return out;
     },
 
-    async feedEntries(cursor, limit) {
-      const r = await self.listPublished(cursor && decodeVideoCursor(cursor) ? cursor : undefined, limit);
-      if (!r.ok) return [];
-      return r.items.map((v) => ({
-        cursor: encodeVideoCursor(Date.parse(v.publishedAt!), v.id),
-        video: { id: v.id, title: v.title, posterUrl: v.posterUrl, playbackUrl: v.mediaUrl, creatorName: v.creator.displayName, creatorHandle: v.creator.handle, merchantName: v.merchant.name, createdAt: v.publishedAt! },
-        products: v.products.slice(0, 3),
-      }));
-    },
 
     async merchantName(merchantId) {
       const m = await db.selectFrom("merchants").select("name").where("id", "=", merchantId).executeTakeFirst();
