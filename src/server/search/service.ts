@@ -47,6 +47,8 @@ function decodeCursor(cursor: string): RankKey | null {
 export function createSearch(deps: {
   db: Db;
   dialect: "sqlite" | "postgres";
+  /** PostgreSQL: a pool of its own for the ranking statements (platform/db.ts DbHandle.searchDb); default `db` */
+  searchDb?: Db;
   bus: EventBus;
   log: Logger;
   /** SQLite: the database file; when given, ranking queries run on read-only worker connections (sqlite-reader.ts) */
@@ -55,7 +57,7 @@ export function createSearch(deps: {
   const { bus, log } = deps;
   const db = deps.db.withTables<SearchTables>();
   const readers = deps.dialect === "sqlite" && deps.sqliteFile && deps.sqliteFile !== ":memory:" ? sqliteReaders(deps.sqliteFile) : null;
-  const store: SearchIndex = deps.dialect === "postgres" ? postgresIndex(deps.db) : sqliteIndex(deps.db, readers);
+  const store: SearchIndex = deps.dialect === "postgres" ? postgresIndex(deps.db, deps.searchDb) : sqliteIndex(deps.db, readers);
   const sources = createSources(deps.db);
   const pages = pageCache<SearchPage>({ max: PAGE_CACHE_ENTRIES, ttlMs: PAGE_CACHE_MS });
   /** Every write to the index invalidates the cached pages, before (so no read of the old index is stored) and after. */
