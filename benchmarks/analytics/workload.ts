@@ -5,17 +5,9 @@
  */
 import type { AnalyticsEvent } from "../../src/server/analytics/event-log.ts";
 
-/** mulberry32: small, fast and good enough for a workload. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from "../support/prng.ts";
+
+export { prng };
 
 export interface RoomWorkload {
   showIds: string[];

@@ -19,6 +19,7 @@ import { migrateToLatest } from "../../src/server/platform/migrate.ts";
 import { InProcessBus } from "../../src/server/platform/bus.ts";
 import { createSearch, INDEX_VERSION } from "../../src/server/search/service.ts";
 import { EN, FIRST_NAMES, IT, LAST_NAMES, RARE, SHOW_WORDS } from "./words.ts";
+import { prng } from "../support/prng.ts";
 
 const GENERATOR_VERSION = "3";
 
@@ -58,16 +59,6 @@ export interface Dataset {
 
 /* ---------------- deterministic generation ---------------- */
 
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const ALPHA = "0123456789abcdefghijklmnopqrstuvwxyz";
 /** Ids shaped like newId's: time, sequence, randomness (here from the seeded PRNG). */
 function idMaker(rand: () => number) {
@@ -145,7 +136,7 @@ function postgresWriter(pool: pg.Pool): Writer {
 
 /** Writes the whole dataset through `w`, in table batches of at most `batch` rows per transaction. */
 async function generate(w: Writer, size: DatasetSize, anchor: number, log: (s: string) => void): Promise<{ liveIds: string[] }> {
-  const rand = mulberry32(20261201);
+  const rand = prng(20261201);
   const newId = idMaker(rand);
   const pick = <T>(a: readonly T[]): T => a[Math.floor(rand() * a.length)]!;
   const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));

@@ -17,6 +17,7 @@
 import { setMaxListeners } from "node:events";
 import { performance } from "node:perf_hooks";
 import { Pool } from "undici";
+import { prng } from "../support/prng.ts";
 
 export interface LoadJob {
   baseUrl: string;
@@ -47,16 +48,6 @@ export interface LoadResult {
   completed: number;
 }
 
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -101,7 +92,7 @@ async function run(job: LoadJob): Promise<LoadResult> {
   }
 
   async function user(u: number) {
-    const rand = mulberry32(job.seed * 1000 + u);
+    const rand = prng(job.seed * 1000 + u);
     const pick = <T>(a: readonly T[]): T => a[Math.floor(rand() * a.length)]!;
     const between = (lo: number, hi: number) => lo + rand() * (hi - lo);
     const global = job.first + u;

@@ -2,27 +2,9 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { ShareKind } from "../../../src/shared/contracts/sharing.ts";
 import { api } from "../api/endpoints.ts";
 import { useI18n } from "../i18n/index.tsx";
+import { copyText } from "../lib/clipboard.ts";
 
 const TOAST_MS = 3000;
-
-async function copy(text: string): Promise<boolean> {
-  try {
-    await navigator.clipboard.writeText(text);
-    return true;
-  } catch {
-    // Clipboard API refused (plain http): a hidden textarea and execCommand.
-    const ta = document.createElement("textarea");
-    ta.value = text;
-    ta.setAttribute("readonly", "");
-    ta.style.position = "fixed";
-    ta.style.opacity = "0";
-    document.body.appendChild(ta);
-    ta.select();
-    const ok = document.execCommand("copy");
-    ta.remove();
-    return ok;
-  }
-}
 
 /**
  * Share a show, a product or a short video: the link carries the signed-in sharer's token (a plain link otherwise).
@@ -56,7 +38,7 @@ export function ShareButton({ kind, id, title, class: cls = "icon-btn" }: { kind
           // No share sheet after all: copy instead.
         }
       }
-      if (await copy(url)) say({ text: m.share.copied, url });
+      if (await copyText(url)) say({ text: m.share.copied, url });
       else say({ text: m.share.copyThis, url }, 10_000);
     } catch {
       say({ text: m.share.failed });

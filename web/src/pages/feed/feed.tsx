@@ -197,13 +197,7 @@ function FeedCard({ item, index, total, active, player, onNext }: { item: Exclud
           )}
         </div>
       </div>
-      {onNext ? (
-        <button type="button" class="feed-next" onClick={onNext} aria-label={m.home.next} data-testid="feed-next">
-          <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2.5" stroke-linecap="round" stroke-linejoin="round">
-            <path d="M6 9l6 6 6-6" />
-          </svg>
-        </button>
-      ) : null}
+      {onNext ? <NextButton onNext={onNext} /> : null}
     </article>
   );
 }
@@ -276,14 +270,20 @@ function FeedReviewCard({ item, index, total, active, onNext }: { item: Extract<
           </Link>
         </div>
       </div>
-      {onNext ? (
-        <button type="button" class="feed-next" onClick={onNext} aria-label={m.home.next} data-testid="feed-next">
-          <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2.5" stroke-linecap="round" stroke-linejoin="round">
-            <path d="M6 9l6 6 6-6" />
-          </svg>
-        </button>
-      ) : null}
+      {onNext ? <NextButton onNext={onNext} /> : null}
     </article>
+  );
+}
+
+/** The "next item" button on a card (for those who cannot or do not swipe). */
+function NextButton({ onNext }: { onNext: () => void }) {
+  const { m } = useI18n();
+  return (
+    <button type="button" class="feed-next" onClick={onNext} aria-label={m.home.next} data-testid="feed-next">
+      <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2.5" stroke-linecap="round" stroke-linejoin="round">
+        <path d="M6 9l6 6 6-6" />
+      </svg>
+    </button>
   );
 }
 
