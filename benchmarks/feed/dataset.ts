@@ -365,9 +365,14 @@ export async function ensureDataset(target: Target, size: DatasetSize, log: (s: 
   const rare = [...RARE];
   if (h && !force && wanted(meta)) {
     const migrated = await migrateToLatest(h.db);
+    // A migration may change how the index is stored and leave it to be rebuilt, as a deployment's next start would.
+    const search = createSearch({ db: h.db, dialect: h.dialect, bus: new InProcessBus(() => {}), log: pino({ level: "warn" }) });
+    const reindexStarted = Date.now();
+    const reindexed = await search.ensureBuilt();
+    await search.close();
     await shiftUpcoming(h, meta!);
     await h.close();
-    log(`${target.kind}: cached dataset reused (seeded in ${(meta!.builtMs / 1000).toFixed(0)} s when built)${migrated.length ? `; applied new migrations ${migrated.join(", ")}` : ""}`);
+    log(`${target.kind}: cached dataset reused (seeded in ${(meta!.builtMs / 1000).toFixed(0)} s when built)${migrated.length ? `; applied new migrations ${migrated.join(", ")}` : ""}${reindexed ? `; search index rebuilt in ${((Date.now() - reindexStarted) / 1000).toFixed(0)} s` : ""}`);
     return { target, size, seededMs: null, builtMs: meta!.builtMs, migrated, liveIds: meta!.liveIds, tokens, rare };
   }
   await h?.close();

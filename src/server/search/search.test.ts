@@ -60,7 +60,8 @@ describe("search", () => {
   test("the last word is matched as a prefix while typing; title matches rank first", async () => {
     const inTitle = await product({ title: "Wombatwool scarf", description: "Soft and warm." });
     const inBody = await product({ title: "Winter hat", description: "Pairs with our wombatwool scarf collection." });
-    for (const q of ["womb", "wombatw", "winter wombatwo"]) {
+    // Every prefix length: two to six letters are prefix lexemes/indexes of their own, longer ones are matched as prefixes.
+    for (const q of ["wo", "wom", "womb", "womba", "wombat", "wombatw", "winter wo", "winter wombat", "winter wombatwo"]) {
       const page = await find({ q });
       assert.ok(ids(page.items).includes(q.startsWith("winter") ? inBody.id : inTitle.id), `found while typing "${q}"`);
     }
