@@ -58,16 +58,14 @@ export function openDatabase(config: AppConfig["database"]): DbHandle {
   }
   // int8 (bigint) columns hold epoch-millisecond instants and counters: read them as numbers.
   pg.types.setTypeParser(20, (v) => Number(v));
-  const poolOf = (max: number) =>
-    new pg.Pool({
-      connectionString: config.url,
-      max,
-      connectionTimeoutMillis: 5000,
-      ...(config.schema ? { options: `-c search_path=${config.schema}` } : {}),
-    });
+  const poolOf = (max: number, settings: string[] = []) => {
+    const options = [...(config.schema ? [`-c search_path=${config.schema}`] : []), ...settings].join(" ");
+    return new pg.Pool({ connectionString: config.url, max, connectionTimeoutMillis: 5000, ...(options ? { options } : {}) });
+  };
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: poolOf(10) }) });
-  // pg connects lazily: a process that never searches never opens these connections.
-  const searchDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool: poolOf(SEARCH_POOL_MAX) }) });
+  // pg connects lazily: a process that never searches never opens these connections. They only rank
+  // (search/postgres-index.ts), where reading the whole index sequentially is never the right plan.
+  const searchDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool: poolOf(SEARCH_POOL_MAX, ["-c enable_seqscan=off"]) }) });
   return {
     db,
     dialect: "postgres",
