@@ -12,6 +12,9 @@ import type { AppConfig } from "./config.ts";
 import { openDatabase, type DbHandle } from "./platform/db.ts";
 import { migrateToLatest } from "./platform/migrate.ts";
 import { InProcessBus, type EventBus } from "./platform/bus.ts";
+import { openBroker, type Broker } from "./platform/broker.ts";
+import { ClusterBus } from "./platform/cluster-bus.ts";
+import { checkDatabase } from "./platform/db-check.ts";
 import { createHttp, type Http } from "./platform/http.ts";
 import { createMetrics, type Metrics } from "./platform/metrics.ts";
 import { createAccounts, type Accounts } from "./accounts/service.ts";
@@ -32,6 +35,7 @@ import { createCheckout, type Checkout } from "./checkout/buy-now.ts";
 import { checkoutRoutes } from "./checkout/routes.ts";
 import { createIngest, type Ingest } from "./media/ingest.ts";
 import { mediaRoutes, WHIP_PATH } from "./media/routes.ts";
+import { edgeIngestRoutes } from "./media/edge-routes.ts";
 import { createRecorder, type Recorder } from "./media/recorder.ts";
 import { replayUrl } from "./media/replay.ts";
 import { replayClocks } from "./media/replay-clock.ts";
@@ -91,6 +95,8 @@ export interface App {
   log: Logger;
   db: DbHandle;
   bus: EventBus;
+  /** multi-node: the broker the nodes share (BROKER_URL); null in a single process */
+  broker: Broker | null;
   metrics: Metrics;
   accounts: Accounts;
   catalog: Catalog;
@@ -141,10 +147,19 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
   // Persistent media (local disk, or S3 checked reachable now: a wrong bucket fails the start-up, not the first show).
   const storage = await openStorage(config.storage, { mediaDir: path.join(config.dataDir, "media"), uploadsDir: config.uploadsDir }, log.child({ domain: "storage" }));
   const db = openDatabase(config.database);
+  await checkDatabase(db, config.database);
   await migrateToLatest(db.db);
 
   const metrics = createMetrics();
-  const bus = new InProcessBus((err, event) => log.error({ err, event: event.type }, "event handler failed"));
+  // Multi-node (docs/multi-node.md): events also travel between the nodes through the broker.
+  const broker = config.broker
+    ? await openBroker(config.broker.url, { prefix: config.broker.prefix, log: log.child({ component: "broker" }) }).catch(async (err) => {
+        await db.close();
+        throw err;
+      })
+    : null;
+  const onEventError = (err: unknown, event: { type: string }) => log.error({ err, event: event.type }, "event handler failed");
+  const bus: EventBus = broker ? new ClusterBus(broker, onEventError, log) : new InProcessBus(onEventError);
   const accounts = createAccounts({ db: db.db, sessionTtlMs: config.sessionTtlMs });
   const catalog = createCatalog({ db: db.db, bus });
   const payments = deps.payments?.(db.db) ?? createSandboxProvider(db.db);
@@ -262,6 +277,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
     onPresence: (showId, userId, viewers, joined) => analytics.roomPresence(showId, userId, viewers, joined),
     onLikes: (showId, count) => analytics.roomLikes(showId, count),
     onJoin: (j) => void sharing.recordJoin({ showId: j.showId, userId: j.userId, token: j.share, visitor: j.visitor }).catch((err) => log.error({ err, showId: j.showId }, "share join not recorded")),
+    cluster: broker ? { broker, ingesting: () => ingest.liveShowIds() } : undefined,
     log,
   });
   // Every live show is recorded as it goes (the segments viewers get, no re-encoding) and becomes a replay.
@@ -364,10 +380,13 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
   });
   bus.subscribe("show.started", (e) => channels.onShowStarted(e.showId, e.at));
   bus.subscribe("show.ended", (e) => channels.onShowEnded(e.showId, e.at));
-  for (const showId of await shows.liveShowIds()) await shows.markEnded(showId, "server_restart");
+  // In a cluster, the shows another node is streaming are not ours to end (docs/multi-node.md).
+  const liveElsewhere = await realtime.liveElsewhere();
+  for (const showId of await shows.liveShowIds()) if (!liveElsewhere.has(showId)) await shows.markEnded(showId, "server_restart");
   await channels.recover();
   // ...and their recordings were never finalized: make replays of what was stored.
   for (const showId of await shows.unfinishedRecordings()) {
+    if (liveElsewhere.has(showId)) continue;
     const result = await recorder.finalize(showId);
     log.warn({ showId, result }, "finalized a recording left unfinished by a previous run");
   }
@@ -377,6 +396,12 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
 
   // Search follows the domains' events; a start after an index format change (or the first) rebuilds it.
   const search = createSearch({ db: db.db, searchDb: db.searchDb, dialect: db.dialect, bus, log: log.child({ domain: "search" }), sqliteFile: db.sqlite?.name });
+  // Multi-node: events missed while the broker was away leave per-node state stale; read it again.
+  broker?.onHealthChange((h) => {
+    if (h.status !== "up") return;
+    search.invalidateCache();
+    moderation.resync().catch((err) => log.error({ err }, "moderation state not re-read after the broker outage"));
+  });
   await search.ensureBuilt();
 
   const demoAccounts = config.demoData ? await seedDemoData({ db: db.db, accounts, catalog, shows, creators, campaigns, agencies, log, images: storage.images }) : [];
@@ -430,12 +455,20 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
   channelsRoutes(http, { channels, storage: mediaStorage, bus });
   sharingRoutes(http, { sharing, indexHtml: indexHtmlReader(config.webDir) });
   mediaRoutes(http, { variants: (showId) => ingest.variants(showId), replays: mediaStorage, whip: { publishWhip: (k, o) => ingest.publishWhip(k, o), endWhip: (id, k) => ingest.endWhip(id, k) } });
+  // INGEST=external: the edge RTMP server's callbacks (docs/deployment.md, "Edge ingest").
+  if (config.ingest.kind === "external") edgeIngestRoutes(http, { ingest, secret: config.ingest.callbackSecret, log: log.child({ domain: "media", component: "edge" }) });
 
   http.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => http.swagger());
   http.get("/healthz", { schema: { hide: true } }, async (_req, reply) => {
     try {
       await sql`select 1`.execute(db.db);
-      return { status: "ok", database: db.dialect, liveShows: ingest.liveShowIds().length, roomConnections: realtime.hub.totalConnections() };
+      const body = { status: "ok", database: db.dialect, liveShows: ingest.liveShowIds().length, roomConnections: realtime.hub.totalConnections() };
+      if (!broker) return body;
+      // The broker away: this node still serves its own viewers, but nothing crosses between nodes.
+      const b = broker.health();
+      const brokerHealth = { kind: broker.kind, node: broker.nodeId, ...b, since: new Date(b.since).toISOString() };
+      if (b.status === "up") return { ...body, broker: brokerHealth };
+      return reply.status(503).send({ ...body, status: "degraded", degraded: ["broker"], broker: brokerHealth });
     } catch (err) {
       log.error({ err }, "health check: database unreachable");
       return reply.status(503).send({ status: "unavailable", database: "unreachable" });
@@ -457,6 +490,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
     log,
     db,
     bus,
+    broker,
     metrics,
     accounts,
     catalog,
@@ -518,6 +552,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
       await analytics.stop();
       await search.close();
       await bus.close();
+      await broker?.close();
       await db.close();
       storage.close();
     },

@@ -13,8 +13,18 @@ const EnvSchema = z.object({
   DATA_DIR: z.string().default("./data"),
   DATABASE_URL: z.string().optional(),
   DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "lower-case letters, digits and _").optional(),
+  /** multi-node: the broker the nodes share (redis://, rediss:// or nats://); unset: one process, events in memory (docs/multi-node.md) */
+  BROKER_URL: z.string().regex(/^(rediss?|nats):\/\/./i, "a redis://, rediss:// or nats:// URL").optional(),
+  /** namespaces every broker key and subject, so several instances can share one Redis/NATS; default DATABASE_SCHEMA or "vetrina" */
+  BROKER_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "1-64 letters, digits, _ and -").optional(),
   RTMP_PORT: z.coerce.number().int().min(0).max(65535).default(1935),
   RTMP_PUBLIC_URL: z.string().optional(),
+  /** embedded: our own RTMP listener (RTMP_PORT); external: an edge RTMP server (nginx-rtmp) calls /api/v1/ingest/nginx/* (docs/deployment.md) */
+  INGEST: z.enum(["embedded", "external"]).default("embedded"),
+  /** external ingest: where the packager pulls a stream the edge accepted, with {key} for the stream key */
+  INGEST_PULL_URL: z.string().regex(/^rtmps?:\/\/[^/\s]+\/\S*\{key\}/, "an rtmp:// URL containing {key}, such as rtmp://127.0.0.1:1935/live/{key}").optional(),
+  /** external ingest: the edge must send it as ?secret= on its callback URLs */
+  INGEST_CALLBACK_SECRET: z.string().min(16, "at least 16 characters").optional(),
   FFMPEG_PATH: z.string().optional(),
   MEDIA_STALL_TIMEOUT_MS: z.coerce.number().int().min(1000).default(6000),
   HLS_SEGMENT_SECONDS: z.coerce.number().min(1).max(10).default(1),
@@ -91,7 +101,11 @@ export interface AppConfig {
   publicUrl: string;
   dataDir: string;
   database: { kind: "sqlite"; file: string } | { kind: "postgres"; url: string; schema?: string };
+  /** the nodes' shared broker (BROKER_URL); null: a single process with the in-process event bus */
+  broker: { url: string; prefix: string } | null;
   rtmp: { port: number; publicUrl: string };
+  /** embedded: our own RTMP listener; external: an edge RTMP server authorizes through callbacks and we pull from it */
+  ingest: { kind: "embedded" } | { kind: "external"; pullUrl: string; callbackSecret: string | null };
   media: { ffmpegPath?: string; stallTimeoutMs: number; segmentSeconds: number; renditions: number[]; jobConcurrency: number; jobLeaseSeconds: number; clipBeforeSeconds: number; clipAfterSeconds: number };
   /** resumable video uploads (tus): limits, and where unfinished uploads are staged (`<DATA_DIR>/upload-staging`) */
   uploads: { maxBytes: number; maxSeconds: number; expiryMs: number; stagingDir: string };
@@ -134,6 +148,13 @@ function storageConfig(e: z.infer<typeof EnvSchema>): StorageConfig {
   };
 }
 
+/** INGEST and INGEST_*: external ingest needs the URL to pull from. */
+function ingestConfig(e: z.infer<typeof EnvSchema>): AppConfig["ingest"] {
+  if (e.INGEST === "embedded") return { kind: "embedded" };
+  if (!e.INGEST_PULL_URL) throw new ConfigError("Invalid configuration (INGEST=external):\n  INGEST_PULL_URL: required, e.g. rtmp://127.0.0.1:1935/live/{key}");
+  return { kind: "external", pullUrl: e.INGEST_PULL_URL, callbackSecret: e.INGEST_CALLBACK_SECRET ?? null };
+}
+
 /** "a, b,c" → ["a", "b", "c"]; unset or blank → undefined */
 function list(v: string | undefined): string[] | undefined {
   const items = v?.split(",").map((s) => s.trim()).filter(Boolean);
@@ -164,7 +185,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     publicUrl,
     dataDir,
     database,
+    broker: e.BROKER_URL ? { url: e.BROKER_URL, prefix: e.BROKER_PREFIX ?? e.DATABASE_SCHEMA ?? "vetrina" } : null,
     rtmp: { port: e.RTMP_PORT, publicUrl: e.RTMP_PUBLIC_URL ?? `rtmp://${new URL(publicUrl).hostname}:${e.RTMP_PORT}/live` },
+    ingest: ingestConfig(e),
     media: {
       ffmpegPath: e.FFMPEG_PATH,
       stallTimeoutMs: e.MEDIA_STALL_TIMEOUT_MS,

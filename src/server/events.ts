@@ -3,6 +3,7 @@ import type { Question } from "../shared/contracts/shows.ts";
 import type { OrderStatus } from "../shared/contracts/checkout.ts";
 import type { FlashSale } from "../shared/contracts/flash-sales.ts";
 import type { ModerationSettings } from "../shared/contracts/moderation.ts";
+import type { Created as NotificationCreated } from "./notifications/fanout.ts";
 
 /** Every domain event. Published after commit; consumers must tolerate duplicates across restarts. */
 export type DomainEvent =
@@ -52,6 +53,12 @@ export type DomainEvent =
   /** the product's shop replied to it */
   | { type: "review.replied"; reviewId: string; productId: string; merchantId: string; authorId: string }
   /** a 24-hour channel was taken over by a live show, handed back, or put a new schedule on air */
-  | { type: "channel.changed"; channelId: string; reason: "takeover" | "handback" | "schedule" };
+  | { type: "channel.changed"; channelId: string; reason: "takeover" | "handback" | "schedule" }
+  /** in-app notifications just committed (one fan-out batch), for the recipients' open streams on any node */
+  | { type: "notifications.created"; items: NotificationCreated[] }
+  /** a user's unread count changed (they marked notifications read), for their open streams on any node */
+  | { type: "notifications.unread"; userId: string; unread: number }
+  /** the search index was written: cached result pages are stale on every node */
+  | { type: "search.index_written" };
 
 export type DomainEventType = DomainEvent["type"];

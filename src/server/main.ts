@@ -2,6 +2,8 @@ import pino from "pino";
 import { ConfigError, loadConfig } from "./config.ts";
 import { buildApp } from "./app.ts";
 import { StorageError } from "./media/storage.ts";
+import { BrokerUnavailableError } from "./platform/broker.ts";
+import { DatabaseUnavailableError } from "./platform/db-check.ts";
 
 async function main() {
   let config;
@@ -20,7 +22,8 @@ async function main() {
     app = await buildApp(config, { logger: log });
   } catch (err) {
     // STORAGE=s3 and the bucket cannot be used: say what to check, as for a bad setting.
-    if (err instanceof StorageError && err.op === "verify") {
+    // Likewise a database or broker that cannot be reached (the message names DATABASE_URL or BROKER_URL).
+    if ((err instanceof StorageError && err.op === "verify") || err instanceof DatabaseUnavailableError || err instanceof BrokerUnavailableError) {
       console.error(err.message);
       process.exit(78);
     }

@@ -93,7 +93,7 @@ describe("replays, end to end", () => {
     // (just after the push started; ffmpeg probes its input for a second) to the end.
     const res = await fetch(server.baseUrl + replay.replayUrl);
     assert.equal(res.status, 200);
-    assert.equal(res.headers.get("cache-control"), "public, max-age=60");
+    assert.equal(res.headers.get("cache-control"), "public, max-age=3600");
     const playlist = await res.text();
     for (const tag of ["#EXT-X-PLAYLIST-TYPE:VOD", "#EXT-X-INDEPENDENT-SEGMENTS", "#EXT-X-MAP:URI=", "#EXT-X-ENDLIST"]) assert.ok(playlist.includes(tag), tag);
     const segments = segmentsOf(playlist);

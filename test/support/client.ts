@@ -80,8 +80,9 @@ export class ApiClient {
   };
 
   /** Joins a show's room over a real WebSocket. */
-  async joinRoom(showId: string, opts: { since?: number } = {}): Promise<RoomClient> {
-    const url = this.baseUrl.replace(/^http/, "ws") + `/api/v1/shows/${showId}/room${opts.since !== undefined ? `?since=${opts.since}` : ""}`;
+  async joinRoom(showId: string, opts: { since?: number; epoch?: string } = {}): Promise<RoomClient> {
+    const resume = opts.since !== undefined ? `?since=${opts.since}${opts.epoch ? `&epoch=${encodeURIComponent(opts.epoch)}` : ""}` : "";
+    const url = this.baseUrl.replace(/^http/, "ws") + `/api/v1/shows/${showId}/room${resume}`;
     const ws = new WebSocket(url, { headers: this.cookie ? { cookie: this.cookie } : {} });
     const client = new RoomClient(ws);
     await client.opened;

@@ -49,11 +49,12 @@ export class Aggregator implements AnalyticsSink {
   }
 
   /** The host put a product on screen (or took it off): it reaches everyone in the room. */
-  showcased(showId: string, productId: string | null, at: number) {
+  /** `count`: false when another node of a cluster counts this showing (it happened there) */
+  showcased(showId: string, productId: string | null, at: number, count = true) {
     const room = this.rooms.get(showId) ?? { viewers: 0, showcased: null };
     room.showcased = productId;
     this.rooms.set(showId, room);
-    if (productId && room.viewers > 0) this.record({ kind: "card.shown", showId, productId, at, count: room.viewers, viewerId: null });
+    if (count && productId && room.viewers > 0) this.record({ kind: "card.shown", showId, productId, at, count: room.viewers, viewerId: null });
   }
 
   ended(showId: string) {

@@ -145,10 +145,12 @@ export function createAnalytics(deps: AnalyticsDeps): Analytics {
   };
   const offs = [
     deps.bus.subscribe("chat.posted", (e) => aggregator.record({ kind: "chat.message", showId: e.showId, at: Date.parse(e.message.at), viewerId: e.message.author.id })),
-    deps.bus.subscribe("show.showcased", (e) => aggregator.showcased(e.showId, e.productId, e.at)),
-    deps.bus.subscribe("show.ended", (e) => aggregator.ended(e.showId)),
+    // Multi-node: every node knows the card on screen (for its own joiners' card.shown); the card's
+    // showing to the whole room is counted once, on the node where the host showcased it.
+    deps.bus.subscribe("show.showcased", (e, meta) => aggregator.showcased(e.showId, e.productId, e.at, meta.origin === "local"), { scope: "cluster" }),
+    deps.bus.subscribe("show.ended", (e) => aggregator.ended(e.showId), { scope: "cluster" }),
     // The host or title may have changed up to the start: read them afresh.
-    deps.bus.subscribe("show.started", (e) => void infos.delete(e.showId)),
+    deps.bus.subscribe("show.started", (e) => void infos.delete(e.showId), { scope: "cluster" }),
     deps.bus.subscribe(
       "order.paid",
       tracked(async (e) => {

@@ -58,7 +58,7 @@ export function channelsRoutes(app: Http, deps: { channels: Channels; storage: M
       if (e.channelId !== channelId) return;
       const msg: ChannelEvent = { type: "channel.changed", channelId, reason: e.reason };
       res.write(`event: ${msg.type}\ndata: ${JSON.stringify(msg)}\n\n`);
-    });
+    }, { scope: "cluster" }); // the takeover may happen on another node
     const keepAlive = setInterval(() => res.write(": keep-alive\n\n"), 15_000);
     req.raw.on("close", () => {
       clearInterval(keepAlive);

@@ -67,14 +67,16 @@ export function checkoutRoutes(app: Http, deps: { checkout: Checkout; orders: Or
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive", "x-accel-buffering": "no" });
     res.write(": connected\n\n");
     const send = (e: MerchantFeedEvent) => res.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+    // The order may be paid through any node of a cluster; this stream is on this one.
+    const cluster = { scope: "cluster" } as const;
     const offs = [
       deps.bus.subscribe("order.paid", (e) => {
         if (e.merchantId === m.merchantId)
           send({ type: "order.created", orderId: e.orderId, number: e.hostOrder.number, total: e.hostOrder.total, currency: e.hostOrder.currency, at: e.hostOrder.at });
-      }),
+      }, cluster),
       deps.bus.subscribe("order.status_changed", (e) => {
         if (e.merchantId === m.merchantId) send({ type: "order.updated", orderId: e.orderId, status: e.status, at: new Date(e.at).toISOString() });
-      }),
+      }, cluster),
     ];
     const keepAlive = setInterval(() => res.write(": keep-alive\n\n"), 15000);
     req.raw.on("close", () => {

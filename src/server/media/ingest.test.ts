@@ -118,11 +118,11 @@ describe("RTMP ingest → LL-HLS", () => {
     assert.equal(packagerPids().length, 1, "one packager for the live show");
     assert.deepEqual(fs.readdirSync(dataDir), [], "nothing is written to disk");
 
-    // A plain request: the whole playlist, never cached.
+    // A plain request: the whole playlist; browsers never keep it, a CDN for a second at most.
     const m3u8 = await get(`/hls/shw_a/${PLAYLIST_FILE}`);
     assert.equal(m3u8.statusCode, 200);
     assert.match(String(m3u8.headers["content-type"]), /^application\/vnd\.apple\.mpegurl/);
-    assert.equal(m3u8.headers["cache-control"], "no-cache");
+    assert.equal(m3u8.headers["cache-control"], "public, max-age=0, s-maxage=1");
     assert.equal(m3u8.headers["access-control-allow-origin"], "*");
     const first = parsePlaylist(m3u8.body);
     assert.match(m3u8.body, /^#EXTM3U\n#EXT-X-VERSION:9\n#EXT-X-TARGETDURATION:1\n/);

@@ -54,7 +54,23 @@ export interface Ingest {
   publishWhip(streamKey: string, offer: string): Promise<WhipPublishResult>;
   /** Ends a WHIP session (DELETE on its resource); the same stream key must be presented. */
   endWhip(resourceId: string, streamKey: string): Promise<"ended" | "not_found" | "forbidden">;
+  /**
+   * INGEST=external: an edge RTMP server (nginx-rtmp `on_publish`) asks whether it may accept a
+   * publisher on this stream key. Accepted: the packager pulls the stream from INGEST_PULL_URL (retrying
+   * while the edge is still setting the publish up) and the show goes live as with the embedded ingest.
+   * `clientId` is the edge's connection id, so that a late `on_publish_done` of an earlier connection
+   * cannot end a newer one.
+   */
+  publishEdge(streamKey: string, clientId: string | null): Promise<EdgePublishResult>;
+  /** The edge's publisher on this key is gone (`on_publish_done`): the session ends ("publisher_stopped"). */
+  endEdge(streamKey: string, clientId: string | null): Promise<"ended" | "not_found">;
+  /** `on_update`: does this server still want the edge's publisher on this key? false: the edge drops it. */
+  edgeWanted(streamKey: string, clientId: string | null): boolean;
 }
+
+export type EdgePublishResult =
+  | { ok: true; showId: string }
+  | { ok: false; code: "invalid_stream_key" | "show_already_live" | "stream_unavailable"; message: string };
 
 export type WhipPublishResult =
   | { ok: true; answer: string; resourceId: string }
@@ -78,7 +94,7 @@ export interface IngestOptions {
 
 /** What the session needs from a publisher, whatever its protocol. */
 interface Publisher {
-  protocol: "rtmp" | "whip";
+  protocol: "rtmp" | "whip" | "edge";
   peer: string;
   /** when media last arrived from it */
   lastInputAt(): number;
@@ -98,6 +114,8 @@ interface LiveSession {
   rtmp: { streamKey: string; players: Set<NmsRtmpSession> } | null;
   /** WHIP: the resource that DELETE ends, and the stream key it was opened with */
   whip: { resourceId: string; streamKey: string; peer: WhipPeer } | null;
+  /** INGEST=external: the edge's publish this session pulls */
+  edge: EdgePublish | null;
   packager: FfmpegProcess;
   /** resolves once the packager's stdout has been read to its end (or closed) */
   outputDone: Promise<void>;
@@ -116,6 +134,33 @@ interface LiveSession {
   watchdog: NodeJS.Timeout | undefined;
 }
 
+/**
+ * INGEST=external: one publish the edge accepted after asking us (`on_publish`), until the edge says it
+ * is done, or we end it. Its packager may be started more than once (see publishEdge).
+ */
+interface EdgePublish {
+  streamKey: string;
+  showId: string;
+  clientId: string | null;
+  /** the edge said `on_publish_done` */
+  gone: boolean;
+  goneCallbacks: (() => void)[];
+  /** packagers started so far */
+  attempts: number;
+  session: LiveSession | null;
+  /** the next pull, when one is scheduled */
+  timer: NodeJS.Timeout | undefined;
+}
+
+/**
+ * The edge calls `on_publish` before it registers the publisher, and with `idle_streams off` it refuses a
+ * play of a stream that is not published yet: the first pull waits a moment after we answer, and a pull
+ * that fails before the first fragment is retried while the edge still holds the publish.
+ */
+const EDGE_FIRST_PULL_DELAY_MS = 250;
+const EDGE_PULL_RETRY_MS = 750;
+const EDGE_PULL_ATTEMPTS = 6;
+
 const WATCHDOG_INTERVAL_MS = 500;
 /** the same kind of LL-HLS problem is logged at most this often per session (with a count) */
 const PROBLEM_LOG_INTERVAL_MS = 30_000;
@@ -128,6 +173,7 @@ const PROBLEM_LOG_INTERVAL_MS = 30_000;
 export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logger: Logger, options: IngestOptions = {}): Ingest {
   const { stallTimeoutMs, segmentSeconds } = config.media;
   const renditions = config.media.renditions ?? [];
+  const external = config.ingest?.kind === "external" ? config.ingest : null;
   const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 15_000;
   const endedStreamTtlMs = options.endedStreamTtlMs ?? 10_000;
   // The first fragment waits for the first keyframe, and OBS's keyframe interval may be 10 s or
@@ -140,6 +186,10 @@ export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logg
   /** streams of sessions that ended, served (final playlist) until their timer drops them */
   const ended = new Map<string, { stream: LlHlsStream; variants: Variant[]; timer: NodeJS.Timeout }>();
   let server: net.Server | null = null;
+  /** INGEST=external: the edge's publishes, by stream key */
+  const edge = new Map<string, EdgePublish>();
+  /** started and not stopping (with INGEST=external there is no listener) */
+  let running = false;
   let ffmpegPath = "";
   let pullAddress = "";
   let stopping = false;
@@ -237,11 +287,11 @@ export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logg
       kick: () => socket.destroy(),
       clock: () => (Number.isFinite(arrivalMinusTs) ? (t) => arrivalMinusTs + t * 1000 : null),
     };
-    begin(showId, publisher, llHlsPackagerArgs({ input: `rtmp://${pullAddress}/${RTMP_APP}/${streamKey}`, renditions }), { rtmp: { streamKey, players: new Set() }, whip: null });
+    begin(showId, publisher, llHlsPackagerArgs({ input: `rtmp://${pullAddress}/${RTMP_APP}/${streamKey}`, renditions }), { rtmp: { streamKey, players: new Set() }, whip: null, edge: null });
     socket.resume();
   }
 
-  function begin(showId: string, publisher: Publisher, packagerArgs: string[], kind: Pick<LiveSession, "rtmp" | "whip">) {
+  function begin(showId: string, publisher: Publisher, packagerArgs: string[], kind: Pick<LiveSession, "rtmp" | "whip" | "edge">): LiveSession {
     const log = logger.child({ showId, component: "hls-packager" });
     let s: LiveSession | undefined; // assigned right below; read by the callbacks once ffmpeg writes
     const problems = problemLog(log, () => !!s?.ending);
@@ -299,12 +349,15 @@ export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logg
     publisher.onGone(() => void end(session, "publisher_stopped"));
     void packager.exited.then(({ code, signal }) => {
       if (session.ending) return;
-      logger.warn({ showId, code, signal }, "HLS packager exited while the show was live");
-      void end(session, reasonForPackagerExit(session));
+      const reason = reasonForPackagerExit(session, code);
+      if (reason === "publisher_stopped") logger.info({ showId, code, signal }, "HLS packager's input ended");
+      else logger.warn({ showId, code, signal }, "HLS packager exited while the show was live");
+      void end(session, reason);
     });
     session.watchdog = setInterval(() => check(session), WATCHDOG_INTERVAL_MS);
     session.watchdog.unref();
     logger.info({ showId, protocol: publisher.protocol, peer: publisher.peer, pid: packager.child.pid }, "publisher accepted, packaging LL-HLS");
+    return session;
   }
 
   /** One fragment from the packager: one part of one of the show's streams (variants share media time). */
@@ -325,8 +378,11 @@ export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logg
     if (!s.announced && !s.ending && s.stream.resource(s.stream.partName(0))) announce(s);
   }
 
-  function reasonForPackagerExit(s: LiveSession): EndReason {
+  function reasonForPackagerExit(s: LiveSession, code: number | null): EndReason {
     if (s.publisher.gone()) return "publisher_stopped";
+    // The edge closes its players when its publisher leaves (idle_streams off): the packager reads
+    // the end of the stream and exits cleanly, usually just before on_publish_done arrives.
+    if (s.edge && code === 0) return "publisher_stopped";
     if (Date.now() - s.publisher.lastInputAt() >= stallTimeoutMs / 2) return "stalled";
     return "packager_failed";
   }
@@ -372,6 +428,7 @@ export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logg
       s.problems.flush();
       if (s.announced) keepEnded(s);
       if (live.get(s.showId) === s) live.delete(s.showId);
+      if (s.edge) edgeSessionEnded(s, reason);
       if (!s.announced) return;
       await s.announced;
       try {
@@ -416,7 +473,7 @@ export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logg
   }
 
   async function publishWhip(streamKey: string, offer: string): Promise<WhipPublishResult> {
-    if (stopping || !server) return { ok: false, code: "stream_unavailable", message: "The ingest is not running." };
+    if (stopping || !running) return { ok: false, code: "stream_unavailable", message: "The ingest is not running." };
     let grant: { showId: string } | null = null;
     try {
       grant = await callbacks.authorizePublish(streamKey);
@@ -426,7 +483,7 @@ export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logg
     }
     if (!grant) return { ok: false, code: "invalid_stream_key", message: "Unknown stream key, or the show has ended." };
     const { showId } = grant;
-    if (live.has(showId)) return { ok: false, code: "show_already_live", message: "The show already has a publisher." };
+    if (busy(showId)) return { ok: false, code: "show_already_live", message: "The show already has a publisher." };
     const log = logger.child({ showId, component: "whip" });
     let peer: WhipPeer;
     try {
@@ -436,7 +493,7 @@ export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logg
       throw err;
     }
     // Another publisher may have won while the offer was negotiated.
-    if (live.has(showId) || stopping) {
+    if (busy(showId) || stopping) {
       await peer.close();
       return { ok: false, code: "show_already_live", message: "The show already has a publisher." };
     }
@@ -460,15 +517,99 @@ export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logg
         return t0 === null ? null : (t) => t0 + t * 1000;
       },
     };
-    begin(showId, publisher, whipPackagerArgs({ sdp: peer.packagerSdp, renditions }), { rtmp: null, whip: { resourceId, streamKey, peer } });
+    begin(showId, publisher, whipPackagerArgs({ sdp: peer.packagerSdp, renditions }), { rtmp: null, whip: { resourceId, streamKey, peer }, edge: null });
     return { ok: true, answer: peer.answer, resourceId };
+  }
+
+  /** A publisher (or a pending edge publish) already holds this show. */
+  function busy(showId: string): boolean {
+    return live.has(showId) || [...edge.values()].some((e) => e.showId === showId);
+  }
+
+  async function publishEdge(streamKey: string, clientId: string | null): Promise<EdgePublishResult> {
+    if (!external || stopping || !running) return { ok: false, code: "stream_unavailable", message: "The ingest is not running." };
+    let grant: { showId: string } | null = null;
+    try {
+      grant = await callbacks.authorizePublish(streamKey);
+    } catch (err) {
+      logger.error({ err }, "edge publish refused: authorizePublish failed");
+      return { ok: false, code: "stream_unavailable", message: "The stream key could not be checked; try again." };
+    }
+    if (!grant) return { ok: false, code: "invalid_stream_key", message: "Unknown stream key, or the show has ended." };
+    // Checked after the await: another publish of the same show may have been accepted meanwhile.
+    if (stopping) return { ok: false, code: "stream_unavailable", message: "The ingest is stopping." };
+    if (busy(grant.showId)) return { ok: false, code: "show_already_live", message: "The show already has a publisher." };
+    const e: EdgePublish = { streamKey, showId: grant.showId, clientId, gone: false, goneCallbacks: [], attempts: 0, session: null, timer: undefined };
+    edge.set(streamKey, e);
+    e.timer = setTimeout(() => pullEdge(e), EDGE_FIRST_PULL_DELAY_MS);
+    logger.info({ showId: e.showId, clientId }, "edge publish accepted");
+    return { ok: true, showId: e.showId };
+  }
+
+  /** Starts a packager that plays the stream back from the edge (INGEST_PULL_URL). */
+  function pullEdge(e: EdgePublish) {
+    e.timer = undefined;
+    if (e.gone || stopping || edge.get(e.streamKey) !== e) return forgetEdge(e);
+    e.attempts++;
+    let session: LiveSession | undefined;
+    const publisher: Publisher = {
+      protocol: "edge",
+      peer: "edge",
+      // The edge holds the publisher's connection; what reaches us is the packager's output, so a
+      // packager that writes nothing for MEDIA_STALL_TIMEOUT_MS means a stalled publisher.
+      lastInputAt: () => session?.lastOutputAt ?? Date.now(),
+      gone: () => e.gone,
+      onGone: (cb) => void e.goneCallbacks.push(cb),
+      // The edge drops its publisher at its next on_update, which edgeWanted() then refuses.
+      kick: () => {},
+      clock: () => null,
+    };
+    const input = external!.pullUrl.replace("{key}", encodeURIComponent(e.streamKey));
+    session = begin(e.showId, publisher, llHlsPackagerArgs({ input, renditions }), { rtmp: null, whip: null, edge: e });
+    e.session = session;
+  }
+
+  /** A session of an edge publish ended: pull again if it never got going and the edge still holds the publish. */
+  function edgeSessionEnded(s: LiveSession, reason: EndReason) {
+    const e = s.edge!;
+    if (e.session !== s) return;
+    e.session = null;
+    if (!s.announced && reason === "packager_failed" && !e.gone && !stopping && e.attempts < EDGE_PULL_ATTEMPTS && edge.get(e.streamKey) === e) {
+      logger.info({ showId: e.showId, attempt: e.attempts }, "pull from the edge failed before any media; retrying");
+      e.timer = setTimeout(() => pullEdge(e), EDGE_PULL_RETRY_MS);
+      return;
+    }
+    forgetEdge(e);
+  }
+
+  /** Once forgotten, the edge's next on_update for this publish is refused, and the edge drops it. */
+  function forgetEdge(e: EdgePublish) {
+    clearTimeout(e.timer);
+    e.timer = undefined;
+    if (edge.get(e.streamKey) === e) edge.delete(e.streamKey);
+  }
+
+  function edgeOf(streamKey: string, clientId: string | null): EdgePublish | null {
+    const e = edge.get(streamKey);
+    if (!e) return null;
+    // A done or update of another (earlier) connection on the same key is not about this publish.
+    if (clientId !== null && e.clientId !== null && clientId !== e.clientId) return null;
+    return e;
   }
 
   return {
     async start() {
-      if (server) throw new Error("ingest already started");
+      if (running) throw new Error("ingest already started");
       ffmpegPath = resolveFfmpeg(config.media.ffmpegPath);
       stopping = false;
+      if (external) {
+        // No RTMP listener: the edge accepts publishers and asks us through its callbacks.
+        running = true;
+        process.on("exit", killAllNow);
+        if (!external.callbackSecret) logger.warn("INGEST=external without INGEST_CALLBACK_SECRET: anyone who can reach /api/v1/ingest/nginx/* may call it");
+        logger.info({ pull: maskRtmpUrls(external.pullUrl), ffmpeg: ffmpegPath }, "external RTMP ingest: waiting for the edge's callbacks");
+        return;
+      }
       const srv = net.createServer(onConnection);
       await new Promise<void>((resolve, reject) => {
         srv.once("error", reject);
@@ -479,6 +620,7 @@ export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logg
       });
       srv.on("error", (err) => logger.error({ err }, "RTMP listener error"));
       server = srv;
+      running = true;
       const address = srv.address();
       const port = typeof address === "object" && address ? address.port : config.rtmp.port;
       pullAddress = `${loopbackFor(options.host)}:${port}`;
@@ -488,11 +630,15 @@ export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logg
     },
 
     async stop() {
+      if (!running) return;
       const srv = server;
-      if (!srv) return;
       stopping = true;
-      const closed = new Promise<void>((resolve) => srv.close(() => resolve()));
+      const closed = srv ? new Promise<void>((resolve) => srv.close(() => resolve())) : Promise.resolve();
+      for (const e of [...edge.values()]) {
+        if (!e.session) forgetEdge(e);
+      }
       await Promise.all([...live.values()].map((s) => end(s, "server_shutdown")));
+      for (const e of [...edge.values()]) forgetEdge(e);
       for (const e of ended.values()) clearTimeout(e.timer);
       ended.clear();
       for (const socket of sockets) socket.destroy();
@@ -501,12 +647,15 @@ export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logg
       detach = [];
       process.off("exit", killAllNow);
       server = null;
+      running = false;
       logger.info("RTMP ingest stopped");
     },
 
     async stopShow(showId) {
       const s = live.get(showId);
       if (s) await end(s, "stopped_by_host");
+      // An edge publish between two pulls has no session to end: forget it, so the edge drops it.
+      for (const e of [...edge.values()]) if (e.showId === showId) forgetEdge(e);
     },
 
     isLive(showId) {
@@ -538,6 +687,24 @@ export function createIngest(config: AppConfig, callbacks: IngestCallbacks, logg
       if (!sameSecret(s.whip!.streamKey, streamKey)) return "forbidden";
       await end(s, "publisher_stopped");
       return "ended";
+    },
+
+    publishEdge,
+
+    async endEdge(streamKey, clientId) {
+      const e = edgeOf(streamKey, clientId);
+      if (!e) return "not_found";
+      e.gone = true;
+      const s = e.session;
+      for (const cb of e.goneCallbacks.splice(0)) cb();
+      forgetEdge(e);
+      if (s) await s.ending;
+      return "ended";
+    },
+
+    edgeWanted(streamKey, clientId) {
+      const e = edgeOf(streamKey, clientId);
+      return !!e && !e.gone && !stopping;
     },
   };
 }

@@ -39,6 +39,15 @@ export const IMMUTABLE = "public, max-age=31536000, immutable";
  */
 export const BLOCKING_MAX_AGE_S = Math.max(1, Math.round(6 * PART_TARGET_S));
 
+/**
+ * A plain playlist request (no _HLS_msn) must see the newest state: browsers never keep it
+ * (max-age=0), a shared cache (CDN) may hand the same answer to everyone asking within a second
+ * (s-maxage=1, the smallest a header can say). A player's first request is plain; every later one is
+ * a blocking request that names the part it wants, so a second-old start only costs its first reload.
+ * The same for the multivariant playlist (its bandwidths are remeasured as segments complete).
+ */
+export const LIVE_PLAYLIST_CACHE = "public, max-age=0, s-maxage=1";
+
 /** Retry-After on a 503 (a blocking request whose part did not arrive in three target durations). */
 export const RETRY_AFTER_S = 1;
 
@@ -69,7 +78,7 @@ export async function answerHls(stream: LlHlsStream | null, file: string, query:
     return {
       ok: true,
       contentType: PLAYLIST_CONTENT_TYPE,
-      cacheControl: q.msn !== undefined ? `public, max-age=${BLOCKING_MAX_AGE_S}` : "no-cache",
+      cacheControl: q.msn !== undefined ? `public, max-age=${BLOCKING_MAX_AGE_S}` : LIVE_PLAYLIST_CACHE,
       body: r.body,
     };
   }
@@ -101,7 +110,7 @@ export async function answerShowHls(variants: readonly Variant[] | null, file: s
   if (file === PLAYLIST_FILE) {
     const body = multivariantPlaylist(variants);
     if (!body) return { ok: false, code: "stream_unavailable", message: "no media yet", retryAfterS: RETRY_AFTER_S };
-    return { ok: true, contentType: PLAYLIST_CONTENT_TYPE, cacheControl: "no-cache", body };
+    return { ok: true, contentType: PLAYLIST_CONTENT_TYPE, cacheControl: LIVE_PLAYLIST_CACHE, body };
   }
   const m = VARIANT_PLAYLIST.exec(file);
   if (m) return answerHls(variants[Number(m[1])]?.stream ?? null, PLAYLIST_FILE, query);

@@ -109,7 +109,7 @@ describe("HLS_RENDITIONS=180 with a real RTMP push", () => {
     );
     const master = await get("/hls/shw_r/index.m3u8");
     assert.equal(master.statusCode, 200);
-    assert.equal(master.headers["cache-control"], "no-cache");
+    assert.equal(master.headers["cache-control"], "public, max-age=0, s-maxage=1");
     assert.match(master.body, /#EXT-X-STREAM-INF:BANDWIDTH=\d+,AVERAGE-BANDWIDTH=\d+,CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2",RESOLUTION=640x360\nv0\.m3u8\n/);
     assert.match(master.body, /#EXT-X-STREAM-INF:BANDWIDTH=\d+,AVERAGE-BANDWIDTH=\d+,CODECS="avc1\.4d[0-9a-f]{4},mp4a\.40\.2",RESOLUTION=320x180\nv1\.m3u8\n/);
     const [src, low] = playlists;

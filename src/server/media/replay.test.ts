@@ -44,11 +44,11 @@ describe("GET /replays/:showId/:file", () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  test("the playlist: HLS type, a short max-age, CORS", async () => {
+  test("the playlist: HLS type, cacheable for an hour, CORS", async () => {
     const res = await http.inject({ method: "GET", url: replayUrl("shw_r") });
     assert.equal(res.statusCode, 200);
     assert.match(String(res.headers["content-type"]), /^application\/vnd\.apple\.mpegurl/);
-    assert.equal(res.headers["cache-control"], "public, max-age=60");
+    assert.equal(res.headers["cache-control"], "public, max-age=3600");
     assert.equal(res.headers["access-control-allow-origin"], "*");
     assert.equal(res.body, playlist);
     assert.match(res.body, /#EXT-X-ENDLIST\n$/);

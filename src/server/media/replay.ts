@@ -16,8 +16,11 @@ export function replayUrl(showId: string): string {
   return `/replays/${showId}/${REPLAY_PLAYLIST}`;
 }
 
-/** The playlist is written once, but a replay may be taken down: a CDN keeps it a minute at most. */
-export const REPLAY_PLAYLIST_CACHE = "public, max-age=60";
+/**
+ * The playlist is written once, when the recording is finalized (before that, and for a show without a
+ * replay, the answer is an uncached 404), and names immutable files: caches may keep it an hour.
+ */
+export const REPLAY_PLAYLIST_CACHE = "public, max-age=3600";
 
 const SHOW_ID = /^[A-Za-z0-9_-]{1,64}$/;
 

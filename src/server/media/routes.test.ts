@@ -61,11 +61,11 @@ describe("GET /hls/:showId/:file (LL-HLS origin)", () => {
     await http?.close();
   });
 
-  test("a plain playlist request: LL-HLS tags, no-cache, CORS", async () => {
+  test("a plain playlist request: LL-HLS tags, cached by CDNs for a second at most, CORS", async () => {
     const res = await http.inject({ method: "GET", url: "/hls/shw_x/index.m3u8" });
     assert.equal(res.statusCode, 200);
     assert.match(String(res.headers["content-type"]), /^application\/vnd\.apple\.mpegurl/);
-    assert.equal(res.headers["cache-control"], "no-cache");
+    assert.equal(res.headers["cache-control"], "public, max-age=0, s-maxage=1");
     assert.equal(res.headers["access-control-allow-origin"], "*");
     assert.match(res.body, /^#EXTM3U\n#EXT-X-VERSION:9\n/);
     assert.match(res.body, /#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,CAN-SKIP-UNTIL=6,PART-HOLD-BACK=0\.69\n/);
@@ -127,6 +127,7 @@ describe("GET /hls/:showId/:file (LL-HLS origin)", () => {
       assert.match(String(res.headers["content-type"]), /^application\/problem\+json/, query);
       assert.equal(res.json().code, "validation_failed", query);
       assert.equal(res.headers["access-control-allow-origin"], "*", query);
+      assert.equal(res.headers["cache-control"], "no-store", query);
     }
   });
 
@@ -139,6 +140,7 @@ describe("GET /hls/:showId/:file (LL-HLS origin)", () => {
     assert.match(String(res.headers["content-type"]), /^application\/problem\+json/);
     assert.equal(res.json().code, "stream_unavailable");
     assert.equal(res.headers["retry-after"], "1");
+    assert.equal(res.headers["cache-control"], "no-store", "an error is never cached");
   });
 
   test("an ended stream answers at once with its final playlist", async () => {
@@ -167,6 +169,7 @@ describe("GET /hls/:showId/:file (LL-HLS origin)", () => {
       assert.match(String(res.headers["content-type"]), /^application\/problem\+json/, url);
       // a path the router normalizes away never reaches the route: its own 404
       assert.match(res.json().code, /^(route_)?not_found$/, url);
+      assert.equal(res.headers["cache-control"], "no-store", url);
       if (res.json().code === "not_found") assert.equal(res.headers["access-control-allow-origin"], "*", url);
     }
   });

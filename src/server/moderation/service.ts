@@ -58,6 +58,8 @@ export interface Moderation {
   /** Hosts and staff only. Lifts the new moderator's mute or ban in this show. */
   addModerator(actor: User, showId: string, email: string): Promise<Result<{ moderator: Moderator }>>;
   removeModerator(actor: User, showId: string, userId: string): Promise<Result<{}>>;
+  /** Multi-node: reads every loaded show's state again (after a broker outage, other nodes' actions may have been missed). */
+  resync(): Promise<void>;
 }
 
 export interface ModerationDeps {
@@ -96,7 +98,38 @@ export function createModeration(deps: ModerationDeps): Moderation {
   const loading = new Map<string, Promise<RoomState | null>>();
 
   // Slow mode starts afresh when a show ends; the rest is small and stays for late readers.
-  bus.subscribe("show.ended", (e) => states.get(e.showId)?.lastChat.clear());
+  bus.subscribe("show.ended", (e) => states.get(e.showId)?.lastChat.clear(), { scope: "cluster" });
+
+  // Multi-node: another node's moderators acted; this node's checks follow (its own writes update the
+  // state where they are made). Slow mode's per-user instants stay per node (docs/multi-node.md).
+  bus.subscribe(
+    "room.sanctioned",
+    (e, meta) => {
+      const st = meta.origin === "remote" ? states.get(e.showId) : undefined;
+      if (!st) return;
+      if (e.kind === "mute" || e.kind === "ban") st.sanctions[e.kind].set(e.userId, e.until);
+      else st.sanctions[e.kind === "unmute" ? "mute" : "ban"].delete(e.userId);
+    },
+    { scope: "cluster" },
+  );
+  bus.subscribe(
+    "room.settings_changed",
+    (e, meta) => {
+      const st = meta.origin === "remote" ? states.get(e.showId) : undefined;
+      if (st) applySettings(st, e.settings);
+    },
+    { scope: "cluster" },
+  );
+  bus.subscribe(
+    "room.moderators_changed",
+    async (e, meta) => {
+      if (meta.origin !== "remote" || !states.has(e.showId)) return;
+      const rows = await db.selectFrom("show_moderators").select("user_id").where("show_id", "=", e.showId).execute();
+      const st = states.get(e.showId);
+      if (st) st.moderators = new Set(rows.map((r) => r.user_id));
+    },
+    { scope: "cluster" },
+  );
 
   const activeSanctions = (q: DbOrTx, showId: string, now: number) =>
     q
@@ -419,6 +452,18 @@ export function createModeration(deps: ModerationDeps): Moderation {
       bus.publish({ type: "room.moderators_changed", showId });
       for (const kind of lifted) bus.publish({ type: "room.sanctioned", showId, userId: target.id, kind: kind === "mute" ? "unmute" : "unban", until: null });
       return { ok: true, moderator: { userId: target.id, name: target.displayName, addedBy: actor.id, at: iso(now) } };
+    },
+
+    async resync() {
+      for (const showId of [...states.keys()]) {
+        const fresh = await read(showId);
+        const old = states.get(showId);
+        if (!fresh || !old) continue;
+        // Slow mode's instants are this node's own.
+        fresh.lastChat = old.lastChat;
+        fresh.pruneLastChatAt = old.pruneLastChatAt;
+        states.set(showId, fresh);
+      }
     },
 
     async removeModerator(actor, showId, userId) {

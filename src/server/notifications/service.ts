@@ -82,6 +82,11 @@ export async function createNotifications(deps: NotificationsDeps) {
 
   const onCreated = (batch: Created[]) => {
     if (mailer) track(mailer.drain());
+    // Multi-node: the recipients' streams may be open on another node (it pushes them from this event).
+    deps.bus.publish({ type: "notifications.created", items: batch });
+    pushCreated(batch);
+  };
+  const pushCreated = (batch: Created[]) => {
     const online = batch.filter((c) => hub.has(c.userId));
     if (!online.length) return;
     track(
@@ -100,6 +105,9 @@ export async function createNotifications(deps: NotificationsDeps) {
   const unsubscribers = [
     deps.bus.subscribe("show.scheduled", (e) => track(dispatcher.run(e.showId, "show_scheduled"))),
     deps.bus.subscribe("show.started", (e) => track(dispatcher.run(e.showId, "show_live"))),
+    // Another node's notifications and read marks, for the streams open on this node (ours were pushed at once).
+    deps.bus.subscribe("notifications.created", (e, meta) => void (meta.origin === "remote" && pushCreated(e.items)), { scope: "cluster" }),
+    deps.bus.subscribe("notifications.unread", (e, meta) => void (meta.origin === "remote" && hub.push(e.userId, { type: "unread", unread: e.unread })), { scope: "cluster" }),
   ];
 
   async function merchantFollowState(merchantId: string, userId: string | null): Promise<FollowState> {
@@ -193,6 +201,7 @@ export async function createNotifications(deps: NotificationsDeps) {
       await q.execute();
       const unread = await unreadCount(userId);
       hub.push(userId, { type: "unread", unread });
+      deps.bus.publish({ type: "notifications.unread", userId, unread });
       return unread;
     },
 

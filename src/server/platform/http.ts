@@ -28,6 +28,8 @@ export function problemBody(code: ErrorCode, detail?: string, requestId?: string
 export function sendProblem(reply: FastifyReply, code: ErrorCode, detail?: string, errors?: Problem["errors"]) {
   return reply
     .status(errorCatalogue[code])
+    // An error is about this moment (a part not there yet, a show not live yet): no cache or CDN may keep it.
+    .header("cache-control", "no-store")
     .type("application/problem+json")
     .send(problemBody(code, detail, String(reply.request.id), errors));
 }

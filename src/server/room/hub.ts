@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { User } from "../../shared/contracts/accounts.ts";
 import type { ServerEvent } from "../../shared/contracts/room.ts";
 
@@ -242,7 +243,8 @@ class Room {
   }
 
   /** One tick: coalesce into one frame per audience, serialize once; the delivery writes the same bytes to each socket. */
-  flush(delivery: Delivery, now: number) {
+  /** `remoteViewers`: this room's connections on the other nodes of the cluster (0 on a single node) */
+  flush(delivery: Delivery, now: number, remoteViewers = 0) {
     const { tickMs, writesPerSecond } = this.opts;
     const frameMs = frameIntervalMs(this.conns.size, tickMs, writesPerSecond);
     // A big room's frame spans several ticks (half a tick of slack absorbs timer jitter).
@@ -250,9 +252,10 @@ class Room {
     this.lastFlushAt = now;
     const { shown, dropped } = this.sampleChat(now);
     this.samplingNotice(now);
-    if (this.conns.size !== this.lastViewerCount) {
-      this.lastViewerCount = this.conns.size;
-      this.latest.set("viewers", { event: { type: "viewers.updated", count: this.conns.size }, audience: { kind: "all" } });
+    const viewers = this.conns.size + remoteViewers;
+    if (viewers !== this.lastViewerCount) {
+      this.lastViewerCount = viewers;
+      this.latest.set("viewers", { event: { type: "viewers.updated", count: viewers }, audience: { kind: "all" } });
     }
     const ordered = [...this.pending, ...shown.map((c) => ({ event: c.event, audience: { kind: "all" } as Audience, order: c.order }))].sort((a, b) => a.order - b.order);
     this.pending = [];
@@ -305,7 +308,14 @@ class Room {
 
 /** Every room of this server. */
 export class RoomHub {
+  /**
+   * Which hub numbered the frames: a room's numbers mean something only to the hub that gave them, so
+   * a viewer resuming from another hub (another node, or this one before a restart) gets a full snapshot.
+   */
+  readonly epoch = `${Date.now().toString(36)}.${randomBytes(4).toString("hex")}`;
   private rooms = new Map<string, Room>();
+  /** multi-node: the room's connections on the other nodes (cluster-presence.ts) */
+  private remoteViewers: (showId: string) => number = () => 0;
   private conns = new Map<string, Conn>();
   private timer: NodeJS.Timeout;
   private opts: Required<HubOptions>;
@@ -364,8 +374,19 @@ export class RoomHub {
     return [...(this.rooms.get(showId)?.byUser.get(userId) ?? [])];
   }
 
+  /** The room's viewers: this node's connections plus, in a cluster, the other nodes' latest reports. */
   viewerCount(showId: string): number {
+    return this.localViewerCount(showId) + this.remoteViewers(showId);
+  }
+
+  /** The room's connections on this node only. */
+  localViewerCount(showId: string): number {
     return this.rooms.get(showId)?.conns.size ?? 0;
+  }
+
+  /** Multi-node: where the other nodes' viewer counts come from. */
+  setRemoteViewers(count: (showId: string) => number) {
+    this.remoteViewers = count;
   }
 
   hasHosts(showId: string): boolean {
@@ -417,7 +438,7 @@ export class RoomHub {
     const now = this.opts.now();
     for (const room of this.rooms.values()) {
       // Empty rooms keep numbering their events, so a viewer who comes back can catch up.
-      room.flush(this.delivery, now);
+      room.flush(this.delivery, now, this.remoteViewers(room.showId));
       if (room.conns.size === 0 && now - room.emptySince > ROOM_KEEP_MS) this.rooms.delete(room.showId);
     }
   }

@@ -15,8 +15,12 @@ import { RoomHub, type Conn, type HubOptions } from "./hub.ts";
 import type { Gateways } from "./gateways.ts";
 import type { RoomService } from "./service.ts";
 import type { Moderation } from "../moderation/service.ts";
+import type { Broker } from "../platform/broker.ts";
+import { clusterPresence } from "./cluster-presence.ts";
 
 const LIKE_FLUSH_MS = 2000;
+/** multi-node: how often a node tells the others the likes it received */
+const LIKE_SHARE_MS = 200;
 const ROOM_PATH = /^\/api\/v1\/shows\/([A-Za-z0-9_-]{1,64})\/room(?:\?(.*))?$/;
 
 export interface Realtime {
@@ -27,6 +31,8 @@ export interface Realtime {
   isRoomPath(url: string): boolean;
   counters(showId: string): Promise<ShowCounters>;
   likeTotal(showId: string): number | undefined;
+  /** Multi-node: the shows another node is ingesting right now (empty on a single node). */
+  liveElsewhere(): Promise<Set<string>>;
   /** Closes every room connection. */
   close(): Promise<void>;
   /** Stops the gateway processes; after the HTTP server has closed. */
@@ -51,16 +57,49 @@ export function createRealtime(deps: {
   /** a viewer was admitted; `share` and `visitor`: the share token and browser id of the handshake (`?share=…&visitor=…`), if any */
   onJoin?(join: { showId: string; userId: string | null; share: string | null; visitor: string | null }): void;
   hub?: HubOptions;
+  /**
+   * Multi-node (BROKER_URL): the room's events come from every node (the bus's cluster scope), likes
+   * are shared, viewer counts are summed over nodes. See docs/multi-node.md.
+   */
+  cluster?: { broker: Broker; /** shows whose stream this node ingests */ ingesting(): string[] };
   log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }): Realtime {
   const gateways = deps.gateways;
   const hub = new RoomHub(
     gateways.delivery,
-    { onConnectionsChanged: deps.onConnectionsChanged, onPresence: (c, viewers, joined) => deps.onPresence?.(c.showId, c.user?.id ?? null, viewers, joined) },
+    // The room's size as analytics samples it: the whole cluster's (equal to this hub's on one node).
+    { onConnectionsChanged: deps.onConnectionsChanged, onPresence: (c, local, joined) => deps.onPresence?.(c.showId, c.user?.id ?? null, local + hub.viewerCount(c.showId) - hub.localViewerCount(c.showId), joined) },
     deps.hub,
   );
   /** Likes are aggregated in memory and written to the database every few seconds. */
   const likes = new Map<string, { total: number; unflushed: number }>();
+  const presence = deps.cluster ? clusterPresence(deps.cluster.broker, hub, { ingesting: deps.cluster.ingesting }) : null;
+  // After a broker outage the events missed meanwhile may have left cached snapshots stale, and the
+  // likes totals short of the other nodes' likes: those are read again once every node has written its own.
+  deps.cluster?.broker.onHealthChange((h) => {
+    if (h.status !== "up") return;
+    invalidate();
+    setTimeout(() => void resyncLikes().catch((err) => deps.log.error({ err }, "likes not re-read after the broker outage")), LIKE_FLUSH_MS + 500).unref();
+  });
+  async function resyncLikes() {
+    for (const [showId, s] of likes) {
+      const stored = (await deps.shows.get(showId))?.likeCount;
+      if (stored === undefined || likes.get(showId) !== s) continue;
+      s.total = stored + s.unflushed;
+      hub.broadcastLatest(showId, "likes", { type: "likes.updated", total: s.total });
+    }
+  }
+  /** Multi-node: this node's likes not yet told to the other nodes (sent every LIKE_SHARE_MS as `likes.added`). */
+  const likesToShare = new Map<string, number>();
+  const shareTimer = deps.cluster
+    ? setInterval(() => {
+        for (const [showId, count] of likesToShare) deps.bus.publish({ type: "likes.added", showId, count });
+        likesToShare.clear();
+      }, LIKE_SHARE_MS)
+    : null;
+  shareTimer?.unref();
+  /** Events a room shows come from every node (each node's hub delivers them to its own sockets). */
+  const cluster = { scope: "cluster" } as const;
 
   async function likeState(showId: string) {
     let s = likes.get(showId);
@@ -78,7 +117,7 @@ export function createRealtime(deps: {
     }
     for (const [showId, s] of likes) {
       if (s.unflushed === 0) {
-        if (hub.viewerCount(showId) === 0) likes.delete(showId);
+        if (hub.localViewerCount(showId) === 0) likes.delete(showId);
         continue;
       }
       const n = s.unflushed;
@@ -129,6 +168,7 @@ export function createRealtime(deps: {
         s.total += msg.count;
         s.unflushed += msg.count;
         deps.onLikes?.(showId, msg.count);
+        if (deps.cluster) likesToShare.set(showId, (likesToShare.get(showId) ?? 0) + msg.count);
         hub.broadcastLatest(showId, "likes", { type: "likes.updated", total: s.total });
         return;
       }
@@ -211,6 +251,7 @@ export function createRealtime(deps: {
       type: "room.snapshot",
       seq,
       resumed,
+      epoch: hub.epoch,
       showId,
       status: show.status,
       you: user ? { id: user.id, name: user.displayName, canChat: show.status !== "ended", isHost } : null,
@@ -228,62 +269,88 @@ export function createRealtime(deps: {
   }
 
   for (const type of ["chat.posted", "question.updated", "show.showcased", "show.started", "show.ended"] as const) {
-    deps.bus.subscribe(type, (e) => void invalidate(e.showId));
+    deps.bus.subscribe(type, (e) => void invalidate(e.showId), cluster);
   }
-  deps.bus.subscribe("stock.changed", () => void invalidate());
+  deps.bus.subscribe("stock.changed", () => void invalidate(), cluster);
+  // Another node's likes: the cluster's total (the node that received them writes them to the database).
+  deps.bus.subscribe(
+    "likes.added",
+    (e, meta) => {
+      if (meta.origin !== "remote") return;
+      const s = likes.get(e.showId);
+      if (!s) return; // read from the database when this node next needs it
+      s.total += e.count;
+      hub.broadcastLatest(e.showId, "likes", { type: "likes.updated", total: s.total });
+      void pushCounters(e.showId);
+    },
+    cluster,
+  );
 
   // Domain events → room frames. Everything here runs after the producing transaction committed.
-  deps.bus.subscribe("chat.posted", (e) =>
-    hub.chat(e.showId, { type: "chat.message", message: e.message, ...(e.clientMsgId ? { clientMsgId: e.clientMsgId } : {}) }, e.message.author.id, hub.isPriority(e.showId, e.message.author.id)),
+  // A message from another node: its author's connections are there, so its role stands in for the
+  // room's priority check (hosts and staff are never sampled out).
+  deps.bus.subscribe(
+    "chat.posted",
+    (e, meta) =>
+      hub.chat(
+        e.showId,
+        { type: "chat.message", message: e.message, ...(e.clientMsgId ? { clientMsgId: e.clientMsgId } : {}) },
+        e.message.author.id,
+        meta.origin === "remote" ? e.message.author.role !== "viewer" : hub.isPriority(e.showId, e.message.author.id),
+      ),
+    cluster,
   );
   // Moderation takes effect for every viewer at once.
   deps.bus.subscribe("chat.deleted", (e) => {
     invalidate(e.showId);
     hub.broadcast(e.showId, { type: "chat.deleted", messageId: e.messageId });
-  });
+  }, cluster);
   deps.bus.subscribe("room.sanctioned", (e) => {
     if (e.kind !== "ban") return;
     for (const connId of hub.connsOf(e.showId, e.userId)) hub.close(connId, RoomCloseCode.banned, "banned from this room");
-  });
-  deps.bus.subscribe("room.settings_changed", (e) => hub.broadcastLatest(e.showId, "settings", { type: "room.settings", slowModeSeconds: e.settings.slowModeSeconds }));
+  }, cluster);
+  deps.bus.subscribe("room.settings_changed", (e) => hub.broadcastLatest(e.showId, "settings", { type: "room.settings", slowModeSeconds: e.settings.slowModeSeconds }), cluster);
   deps.bus.subscribe("question.updated", (e) => {
     const event: ServerEvent = { type: "question.updated", question: e.question, ...(e.clientMsgId ? { clientMsgId: e.clientMsgId } : {}) };
     hub.broadcast(e.showId, event, e.question.status === "answered" ? { kind: "all" } : { kind: "hostsAnd", userId: e.question.author.id });
-  });
+  }, cluster);
   deps.bus.subscribe("show.showcased", async (e) => {
     const product = e.productId ? await deps.catalog.get(e.productId) : null;
     hub.broadcastLatest(e.showId, "showcased", { type: "product.showcased", product, at: e.at });
-  });
+  }, cluster);
   deps.bus.subscribe("stock.changed", async (e) => {
     // Refresh the card (stock left) in every live room showcasing this product.
     for (const showId of await deps.shows.liveShowIds()) {
-      if (hub.viewerCount(showId) === 0) continue;
+      if (hub.localViewerCount(showId) === 0) continue;
       if ((await deps.shows.showcasedProductId(showId)) !== e.productId) continue;
       // Its own key: merged into the same frame as a fresh showcase, it must not replace that one's `at`.
       hub.broadcastLatest(showId, "showcased.stock", { type: "product.showcased", product: await deps.catalog.get(e.productId) });
     }
-  });
+  }, cluster);
   deps.bus.subscribe("order.paid", async (e) => {
     if (!e.showId) return;
     hub.broadcast(e.showId, { type: "order.note", note: { productTitle: e.hostOrder.productTitle, quantity: e.hostOrder.quantity, at: e.hostOrder.at } });
     hub.broadcast(e.showId, { type: "order.received", order: e.hostOrder }, { kind: "hosts" });
     await pushCounters(e.showId);
-  });
+  }, cluster);
   deps.bus.subscribe("order.status_changed", async (e) => {
     if (e.showId) await pushCounters(e.showId);
-  });
+  }, cluster);
   // One latest value per sale: each carries the instant of the sale's latest change (`at`), so coalescing
   // never loses it.
   deps.bus.subscribe("flash.updated", (e: FlashUpdated) =>
     hub.broadcastLatest(e.showId, `flash:${e.sale.id}`, { type: "flash.state", sale: e.sale, ...(e.at !== undefined ? { at: e.at } : {}) }),
   );
-  deps.bus.subscribe("show.started", (e) => hub.broadcast(e.showId, { type: "show.status", status: "live" }));
+  deps.bus.subscribe("show.started", (e) => hub.broadcast(e.showId, { type: "show.status", status: "live" }), cluster);
   deps.bus.subscribe("show.ended", (e) => {
     hub.broadcast(e.showId, { type: "show.status", status: "ended" });
     hub.broadcastLatest(e.showId, "showcased", { type: "product.showcased", product: null });
-  });
+  }, cluster);
 
   async function admit(req: IncomingMessage, socket: Duplex, head: Buffer, showId: string, since: number | null, params: URLSearchParams) {
+    // Numbers given by another hub (another node, or this one before a restart) mean nothing here.
+    const epoch = params.get("epoch");
+    if (epoch !== null && epoch !== hub.epoch) since = null;
     const user = await deps.userForSession(sessionCookie(req.headers.cookie));
     // A plain viewer account can never host a show, so only other roles need the check.
     const isHost = user && user.role !== "viewer" ? (await deps.shows.authorizeHost(user, showId)).ok : false;
@@ -327,9 +394,12 @@ export function createRealtime(deps: {
     },
     counters,
     likeTotal: (showId) => likes.get(showId)?.total,
+    liveElsewhere: () => presence?.liveElsewhere() ?? Promise.resolve(new Set()),
     async close() {
       clearInterval(likeTimer);
       clearInterval(countersTimer);
+      if (shareTimer) clearInterval(shareTimer);
+      presence?.close();
       hub.stop();
       await gateways.close();
       await flushLikes();

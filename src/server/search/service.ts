@@ -28,6 +28,8 @@ export interface Search {
   ensureBuilt(): Promise<boolean>;
   /** Resolves once the index has applied every event received so far. */
   idle(): Promise<void>;
+  /** Drops the cached result pages (multi-node: after a broker outage, other nodes' index writes may have been missed). */
+  invalidateCache(): void;
   close(): Promise<void>;
 }
 
@@ -67,6 +69,8 @@ export function createSearch(deps: {
       await write();
     } finally {
       pages.invalidate();
+      // Multi-node: the other nodes' cached pages are stale too.
+      bus.publish({ type: "search.index_written" });
     }
   };
   const index: SearchIndex = {
@@ -100,21 +104,27 @@ export function createSearch(deps: {
     bus.subscribe("show.started", (e) => enqueue("show", e.showId)),
     bus.subscribe("show.ended", (e) => enqueue("show", e.showId)),
     bus.subscribe("creator.changed", (e) => enqueue("creator", e.creatorId)),
+    bus.subscribe("search.index_written", (_e, meta) => void (meta.origin === "remote" && pages.invalidate()), { scope: "cluster" }),
   ];
 
   async function rebuild(): Promise<{ indexed: number }> {
+    // Forget the version first: a rebuild cut short (a crash, a stop) is redone at the next start.
+    await db.deleteFrom("search_meta").where("key", "=", "version").execute();
     await index.clear();
     let indexed = 0;
-    for (const kind of ["creator", "show", "product"] as const) {
-      let after = "";
-      for (;;) {
-        const { docs, last } = await sources.byKind[kind]({ after, limit: BATCH });
-        await index.upsert(docs);
-        indexed += docs.length;
-        if (!last) break;
-        after = last;
+    const fill = async () => {
+      for (const kind of ["creator", "show", "product"] as const) {
+        let after = "";
+        for (;;) {
+          const { docs, last } = await sources.byKind[kind]({ after, limit: BATCH });
+          await index.upsert(docs);
+          indexed += docs.length;
+          if (!last) break;
+          after = last;
+        }
       }
-    }
+    };
+    await (store.bulk ? store.bulk(fill) : fill());
     await db
       .insertInto("search_meta")
       .values({ key: "version", value: INDEX_VERSION })
@@ -138,6 +148,7 @@ export function createSearch(deps: {
   }
 
   return {
+    invalidateCache: () => pages.invalidate(),
     async search({ q, type, cursor, limit }) {
       const after = cursor ? decodeCursor(cursor) : null;
       if (cursor && !after) return fail("validation_failed", "The cursor is not valid: start from the first page.");

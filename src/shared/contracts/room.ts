@@ -58,6 +58,8 @@ export const ServerEvent = z.discriminatedUnion("type", [
     seq: z.number().int().nonnegative(),
     /** true when the client asked to resume (`since`) and the frames it missed follow this one: `chat` is then empty */
     resumed: z.boolean(),
+    /** which hub numbered `seq` (a server, until it restarts): resume with `&epoch=` too, so another hub's numbers are never taken for its own */
+    epoch: z.string().max(64).optional(),
     showId: Id,
     status: ShowStatus,
     you: z.object({ id: Id, name: z.string(), canChat: z.boolean(), isHost: z.boolean() }).nullable(),

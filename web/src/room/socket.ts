@@ -38,6 +38,8 @@ export class RoomSocket {
 
   /** the highest room sequence number received: a reconnect resumes after it */
   private lastSeq = 0;
+  /** which server hub numbered `lastSeq` (another one, after a failover, answers with a full snapshot) */
+  private epoch: string | null = null;
 
   start(): void {
     this.stopped = false;
@@ -77,7 +79,8 @@ export class RoomSocket {
     try {
       // After a drop, ask for what was missed: the server replays the frames after `since` when it
       // still has them, or sends a full snapshot.
-      ws = new WebSocket(this.lastSeq > 0 ? `${this.url}${this.url.includes("?") ? "&" : "?"}since=${this.lastSeq}` : this.url);
+      const resume = this.lastSeq > 0 ? `since=${this.lastSeq}${this.epoch ? `&epoch=${encodeURIComponent(this.epoch)}` : ""}` : "";
+      ws = new WebSocket(resume ? `${this.url}${this.url.includes("?") ? "&" : "?"}${resume}` : this.url);
     } catch {
       this.scheduleReconnect();
       return;
@@ -107,6 +110,7 @@ export class RoomSocket {
         if (e.type === "room.snapshot") {
           this.attempt = 0;
           this.lastSeq = e.seq;
+          this.epoch = e.epoch ?? null;
         } else if (e.type === "frame" && e.seq !== undefined) this.lastSeq = Math.max(this.lastSeq, e.seq);
       }
       this.handlers.onEvents(frame.data);
