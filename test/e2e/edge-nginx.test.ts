@@ -12,6 +12,7 @@ import { ApiClient } from "../support/client.ts";
 import { freePort, startServer, type TestServer } from "../support/harness.ts";
 import { nginxMissing, renderNginxTemplate, startNginx, type TestNginx } from "../support/nginx.ts";
 import { until } from "../support/until.ts";
+import { childFfmpegPids } from "../support/processes.ts";
 
 // Issue 5: ingest on its own machine (nginx-rtmp calls Vetrina back) and a CDN in front of HLS (nginx
 // as a caching reverse proxy), both with the reference configs of deploy/nginx/, for real: nginx,
@@ -257,22 +258,7 @@ describe("edge ingest through nginx-rtmp; LL-HLS through an nginx cache", { skip
   });
 
   /** ffmpeg processes this test process started that are not publishers: Vetrina's packagers. */
-  function packagerPids(): number[] {
-    const pids: number[] = [];
-    for (const entry of fs.readdirSync("/proc")) {
-      if (!/^\d+$/.test(entry)) continue;
-      let stat: string;
-      try {
-        stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
-      } catch {
-        continue;
-      }
-      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-      const [state, ppid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (comm === "ffmpeg" && Number(ppid) === process.pid && state !== "Z" && !publisherPids.has(Number(entry))) pids.push(Number(entry));
-    }
-    return pids;
-  }
+  const packagerPids = () => childFfmpegPids(publisherPids);
 });
 
 /** What the tests need from a media playlist. */

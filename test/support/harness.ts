@@ -76,7 +76,7 @@ export async function startServer(env: Record<string, string> = {}, opts: { logg
   return server;
 }
 
-async function pgAdmin(url: string, statement: string) {
+export async function pgAdmin(url: string, statement: string) {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

@@ -16,6 +16,7 @@ import { PLAYLIST_FILE } from "./origin.ts";
 import { mediaRoutes } from "./routes.ts";
 import { testPatternArgs } from "./test-pattern.ts";
 import { until } from "../../../test/support/until.ts";
+import { childFfmpegPids } from "../../../test/support/processes.ts";
 
 // The ingest on its own, with real RTMP from ffmpeg: a small key table stands in for the shows domain.
 const keys: Record<string, string> = {
@@ -320,19 +321,4 @@ function freePort(): Promise<number> {
 }
 
 /** ffmpeg processes this test process started that are not publishers: the ingest's packagers. */
-function packagerPids(): number[] {
-  const pids: number[] = [];
-  for (const entry of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
-    } catch {
-      continue;
-    }
-    const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-    const [state, ppid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (comm === "ffmpeg" && Number(ppid) === process.pid && state !== "Z" && !publisherPids.has(Number(entry))) pids.push(Number(entry));
-  }
-  return pids;
-}
+const packagerPids = () => childFfmpegPids(publisherPids);

@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { AppConfig } from "../config.ts";
 import type { DbHandle } from "./db.ts";
+import { redactUrl } from "./broker.ts";
 
 /** The database could not be reached at start-up: the message names DATABASE_URL. */
 export class DatabaseUnavailableError extends Error {
@@ -22,16 +23,7 @@ export async function checkDatabase(handle: DbHandle, config: AppConfig["databas
   } catch (err) {
     await handle.close().catch(() => {});
     const why = err instanceof Error ? err.message || (err as NodeJS.ErrnoException).code || err.name : String(err);
-    throw new DatabaseUnavailableError(`DATABASE_URL: cannot use PostgreSQL at ${redact(config.url)}${config.schema ? ` (schema ${config.schema})` : ""}: ${why}`);
+    throw new DatabaseUnavailableError(`DATABASE_URL: cannot use PostgreSQL at ${redactUrl(config.url)}${config.schema ? ` (schema ${config.schema})` : ""}: ${why}`);
   }
 }
 
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = "***";
-    return u.toString();
-  } catch {
-    return "(unparsable URL)";
-  }
-}

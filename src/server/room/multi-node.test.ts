@@ -4,10 +4,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { spawn, type ChildProcess } from "node:child_process";
-import pg from "pg";
 import WebSocket from "ws";
 import { ApiClient, type RoomClient } from "../../../test/support/client.ts";
-import { freePort } from "../../../test/support/harness.ts";
+import { freePort, pgAdmin } from "../../../test/support/harness.ts";
 import { killHard, spawnServer, stopGracefully } from "../../../test/support/child-server.ts";
 import { privateBrokerMissing, startPrivateBroker, testPrefix, type PrivateBroker } from "../../../test/support/brokers.ts";
 import { buyBody, idemKey } from "../../../test/support/fixtures.ts";
@@ -260,16 +259,6 @@ for (const [kind, switchedOn] of runs) {
       await stopGracefully(a.child);
     }
   });
-}
-
-async function pgAdmin(url: string, statement: string) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
 }
 
 /** A server-sent event stream read as text; `waitFor` resolves once the text contains `needle`. */
