@@ -46,13 +46,28 @@
  *   FANOUT_CONNECT_CONCURRENCY   handshakes in flight per load generator while joining (default 200)
  *   FANOUT_IDLE_SECONDS          idle wait after the joins before memory is read (default 15)
  *   LOADGEN_NODE_ARGS, SERVER_NODE_ARGS   extra node flags for the load generators / the Vetrina server
+ *   FANOUT_RECORD                "0" prints the tables without appending them to RESULTS.md (smoke runs)
+ *
+ * Multi-node (docs/deployment.md): the comparison workload against Vetrina set up as one node or as two
+ * node processes sharing PostgreSQL and a broker. The viewers are spread evenly over the nodes; the chat
+ * senders are all on the first node (where the show is streamed), so every message a viewer on the
+ * second node gets has crossed the broker. Latency is measured on each node with the same histogram.
+ *   FANOUT_MULTI_NODE            setups, comma list of 1-sqlite, 1-pg, 2-redis, 2-nats (default all four;
+ *                                "0" skips the multi-node workload)
+ *   FANOUT_MULTI_NODE_SIZES      room sizes (default FANOUT_SIZES)
+ *   FANOUT_MULTI_NODE_GATEWAYS   ROOM_GATEWAYS of every node in these runs (default FANOUT_ROOM_GATEWAYS)
+ *   FANOUT_DATABASE_URL          PostgreSQL (default postgres://postgres@127.0.0.1:5432/test; each run
+ *                                has its own schema, dropped afterwards)
+ *   FANOUT_REDIS_URL, FANOUT_NATS_URL   brokers (default redis://127.0.0.1:6379, nats://127.0.0.1:4222;
+ *                                each run has its own BROKER_PREFIX, its Redis keys deleted afterwards)
  */
 import { fork, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { io as ioClient } from "socket.io-client";
-import { freePort } from "../../test/support/harness.ts";
+import { Redis } from "ioredis";
+import { freePort, pgAdmin } from "../../test/support/harness.ts";
 import { spawnServer, killHard, stopGracefully } from "../../test/support/child-server.ts";
 import { openDatabase } from "../../src/server/platform/db.ts";
 import { seedBuyers } from "../flash-sale/seed-buyers.ts";
@@ -81,6 +96,13 @@ const PER_LOADGEN = Number(env.FANOUT_PER_LOADGEN ?? 12_500);
 const PER_ADDRESS = Number(env.FANOUT_PER_ADDRESS ?? 5_000);
 const CONNECT_CONCURRENCY = Number(env.FANOUT_CONNECT_CONCURRENCY ?? 200);
 const IDLE_SECONDS = Number(env.FANOUT_IDLE_SECONDS ?? 15);
+const MULTI_NODE = (env.FANOUT_MULTI_NODE ?? "1-sqlite,1-pg,2-redis,2-nats").split(",").map((s) => s.trim()).filter((s) => s && s !== "0");
+const MULTI_NODE_SIZES = (env.FANOUT_MULTI_NODE_SIZES ?? SIZES.join(",")).split(",").map((s) => Number(s.trim())).filter((n) => n > 0);
+const MULTI_NODE_GATEWAYS = env.FANOUT_MULTI_NODE_GATEWAYS ?? ROOM_GATEWAYS;
+const DATABASE_URL = env.FANOUT_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const REDIS_URL = env.FANOUT_REDIS_URL ?? "redis://127.0.0.1:6379";
+const NATS_URL = env.FANOUT_NATS_URL ?? "nats://127.0.0.1:4222";
+const RECORD = env.FANOUT_RECORD !== "0";
 const here = import.meta.dirname;
 
 type ServerKind = "vetrina" | "socketio";
@@ -112,8 +134,8 @@ const nextAddress = addressAllocator();
 
 interface ServerHandle {
   kind: ServerKind;
-  pid: number;
-  port: number;
+  /** every server process (Vetrina: its nodes; the first one streams the show and takes the chat senders) */
+  nodes: { pid: number; port: number }[];
   roomPath: string;
   tokens: string[];
   /** how it ran: gateways or workers */
@@ -143,8 +165,7 @@ async function startVetrina(n: number, gateways: string): Promise<ServerHandle> 
   await db.close();
   return {
     kind: "vetrina",
-    pid: server.child.pid!,
-    port: Number(serverEnv.PORT),
+    nodes: [{ pid: server.child.pid!, port: Number(serverEnv.PORT) }],
     roomPath: `/api/v1/shows/${showId}/room`,
     tokens,
     processes: `ROOM_GATEWAYS=${gateways}`,
@@ -174,8 +195,7 @@ async function startSocketIo(n: number, workersOption: string): Promise<ServerHa
   });
   return {
     kind: "socketio",
-    pid: child.pid!,
-    port,
+    nodes: [{ pid: child.pid!, port }],
     roomPath: "",
     tokens: [],
     processes: workers === 1 ? "1 process" : `${workers} cluster workers`,
@@ -186,11 +206,108 @@ async function startSocketIo(n: number, workersOption: string): Promise<ServerHa
   };
 }
 
+/** A multi-node setup: "1-sqlite", "1-pg", "2-redis" or "2-nats". */
+interface Setup {
+  id: string;
+  label: string;
+  nodes: number;
+  database: "sqlite" | "pg";
+  broker: "redis" | "nats" | null;
+}
+function parseSetup(id: string): Setup {
+  const setups: Record<string, Setup> = {
+    "1-sqlite": { id, label: "1 node, SQLite", nodes: 1, database: "sqlite", broker: null },
+    "1-pg": { id, label: "1 node, PostgreSQL", nodes: 1, database: "pg", broker: null },
+    "2-redis": { id, label: "2 nodes, PostgreSQL + Redis", nodes: 2, database: "pg", broker: "redis" },
+    "2-nats": { id, label: "2 nodes, PostgreSQL + NATS", nodes: 2, database: "pg", broker: "nats" },
+  };
+  const setup = setups[id];
+  if (!setup) throw new Error(`FANOUT_MULTI_NODE: unknown setup "${id}" (one of ${Object.keys(setups).join(", ")})`);
+  return setup;
+}
+
+/** Vetrina as `setup` says: its nodes share the database and the broker; the show is streamed through the first. */
+async function startVetrinaSetup(n: number, gateways: string, setup: Setup): Promise<ServerHandle> {
+  const tag = `bench_fanout_${process.pid}_${Date.now().toString(36)}`;
+  const dataDirs: string[] = [];
+  const nodes: Awaited<ReturnType<typeof spawnServer>>[] = [];
+  const cleanup = async () => {
+    for (const node of nodes) await stopGracefully(node.child);
+    for (const d of dataDirs) fs.rmSync(d, { recursive: true, force: true });
+    if (setup.database === "pg") await pgAdmin(DATABASE_URL, `drop schema if exists ${tag} cascade`).catch(() => {});
+    if (setup.broker === "redis") await deleteRedisKeys(REDIS_URL, tag).catch(() => {});
+  };
+  try {
+    if (setup.database === "pg") await pgAdmin(DATABASE_URL, `create schema ${tag}`);
+    const rtmpPorts: string[] = [];
+    for (let k = 0; k < setup.nodes; k++) {
+      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "vetrina-fanout-"));
+      dataDirs.push(dataDir);
+      const serverEnv: Record<string, string> = {
+        PORT: String(await freePort()),
+        RTMP_PORT: String(await freePort()),
+        DATA_DIR: dataDir,
+        DEMO_DATA: "true",
+        LOG_LEVEL: "error",
+        HOST: "0.0.0.0",
+        ROOM_GATEWAYS: gateways,
+        ...(setup.database === "pg" ? { DATABASE_URL, DATABASE_SCHEMA: tag } : {}),
+        ...(setup.broker ? { BROKER_URL: setup.broker === "redis" ? REDIS_URL : NATS_URL, BROKER_PREFIX: tag } : {}),
+      };
+      // One after the other: the first one migrates and seeds the shared database.
+      const node = await spawnServer(serverEnv);
+      children.push(node.child);
+      nodes.push(node);
+      rtmpPorts.push(serverEnv.RTMP_PORT!);
+    }
+    const { showId, pusher } = await goLive(nodes[0]!.baseUrl, rtmpPorts[0]!);
+    children.push(pusher);
+    const db = openDatabase(setup.database === "pg" ? { kind: "postgres", url: DATABASE_URL, schema: tag } : { kind: "sqlite", file: path.join(dataDirs[0]!, "vetrina.db") });
+    const tokens = await seedBuyers(db.db, n, "fan");
+    await db.close();
+    return {
+      kind: "vetrina",
+      nodes: nodes.map((node) => ({ pid: node.child.pid!, port: Number(new URL(node.baseUrl).port) })),
+      roomPath: `/api/v1/shows/${showId}/room`,
+      tokens,
+      processes: `${setup.nodes > 1 ? `${setup.nodes} × ` : ""}ROOM_GATEWAYS=${gateways}`,
+      output: () => nodes.map((node) => node.output()).join("\n"),
+      async stop() {
+        pusher.kill("SIGKILL");
+        await cleanup();
+      },
+    };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}
+
+/** Deletes this run's keys (BROKER_PREFIX) from the shared Redis. */
+async function deleteRedisKeys(url: string, prefix: string) {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  try {
+    let cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 500);
+      if (keys.length) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== "0");
+  } finally {
+    redis.disconnect();
+  }
+}
+
 /* ---------------- one measurement ---------------- */
 
 interface Result {
   server: ServerKind;
-  workload: Workload["name"];
+  /** multi-node workload: the setup's label */
+  setup?: string;
+  /** per node, in order (the first streams the show and has the chat senders): viewers and latency */
+  perNode: { connected: number; p50: number; p99: number; p50Posted: number; p99Posted: number; samples: number }[];
+  workload: Workload["name"] | "multi-node";
   n: number;
   processes: string;
   connected: number;
@@ -230,44 +347,68 @@ function merge(into: Record<string, number>, from: Record<string, number>) {
   for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
 }
 
+const treeRssAll = (pids: number[]) => new Map(pids.flatMap((pid) => [...treeRss(pid)]));
+const sumRss = (m: Map<number, { rss: number }>) => [...m.values()].reduce((sum, p) => sum + p.rss, 0);
+const sampleCpuAll = (pids: number[]) => pids.map((pid) => sampleCpu(pid));
+function cpuBetweenAll(a: ReturnType<typeof sampleCpuAll>, b: ReturnType<typeof sampleCpuAll>) {
+  const parts = a.map((x, k) => cpuBetween(x, b[k]!));
+  const byCommand = new Map<string, { processes: number; seconds: number }>();
+  for (const p of parts)
+    for (const [comm, e] of p.byCommand) {
+      const into = byCommand.get(comm) ?? { processes: 0, seconds: 0 };
+      into.processes += e.processes;
+      into.seconds += e.seconds;
+      byCommand.set(comm, into);
+    }
+  return { total: parts.reduce((t, p) => t + p.total, 0), byCommand, byProcess: parts.map((p) => p.byProcess).join(" | ") };
+}
+
 async function measure(server: ServerHandle, n: number, w: Workload): Promise<Result> {
   await sleep(1000);
-  const rssBeforeByPid = treeRss(server.pid);
-  const rssBefore = [...rssBeforeByPid.values()].reduce((sum, p) => sum + p.rss, 0);
+  const pids = server.nodes.map((node) => node.pid);
+  const rssBeforeByPid = treeRssAll(pids);
+  const rssBefore = sumRss(rssBeforeByPid);
 
-  // Split N over load generators and each generator's sockets over fresh addresses.
-  const gens: { gen: Loadgen; job: FanoutJob }[] = [];
-  const count = Math.max(1, Math.ceil(n / PER_LOADGEN));
-  const senders = Math.min(w.senders, n);
-  const likers = Math.min(w.likers, n);
+  // Split N evenly over the nodes, each node's share over load generators, and each generator's sockets
+  // over fresh addresses. The chat senders (and likers) are all on the first node; with one node this is
+  // exactly the single-server split.
+  const gens: { gen: Loadgen; job: FanoutJob; node: number }[] = [];
+  const senders = Math.min(w.senders, Math.ceil(n / server.nodes.length));
+  const likers = Math.min(w.likers, Math.ceil(n / server.nodes.length));
   const chatPerSenderPerSec = w.chatPerSec / senders;
   if (chatPerSenderPerSec > 2) console.warn(`  ! ${chatPerSenderPerSec.toFixed(1)} chat/s per sender exceeds Vetrina's 2/s per user: it will refuse some`);
-  for (let k = 0, first = 0; k < count; k++) {
-    const size = Math.floor(n / count) + (k < n % count ? 1 : 0);
-    const addresses = Array.from({ length: Math.ceil(size / PER_ADDRESS) }, nextAddress);
-    const job: FanoutJob = {
-      protocol: server.kind,
-      port: server.port,
-      roomPath: server.roomPath,
-      tokens: server.tokens.slice(first, first + size),
-      first,
-      count: size,
-      total: n,
-      addresses,
-      perAddress: PER_ADDRESS,
-      senders,
-      chatPerSenderPerSec,
-      likers,
-      likeCount: w.likeCount,
-      likesPerLikerPerSec: w.likesPerLikerPerSec,
-      probes: Math.min(PROBES, n),
-      connectConcurrency: CONNECT_CONCURRENCY,
-    };
-    const gen = new Loadgen();
-    children.push(gen.child);
-    gens.push({ gen, job });
-    first += size;
-  }
+  let tokenAt = 0;
+  server.nodes.forEach((node, t) => {
+    const share = Math.floor(n / server.nodes.length) + (t < n % server.nodes.length ? 1 : 0);
+    const count = Math.max(1, Math.ceil(share / PER_LOADGEN));
+    for (let k = 0, first = 0; k < count; k++) {
+      const size = Math.floor(share / count) + (k < share % count ? 1 : 0);
+      const addresses = Array.from({ length: Math.ceil(size / PER_ADDRESS) }, nextAddress);
+      const job: FanoutJob = {
+        protocol: server.kind,
+        port: node.port,
+        roomPath: server.roomPath,
+        tokens: server.tokens.slice(tokenAt, tokenAt + size),
+        first,
+        count: size,
+        total: share,
+        addresses,
+        perAddress: PER_ADDRESS,
+        senders: t === 0 ? senders : 0,
+        chatPerSenderPerSec,
+        likers: t === 0 ? likers : 0,
+        likeCount: w.likeCount,
+        likesPerLikerPerSec: w.likesPerLikerPerSec,
+        probes: Math.min(Math.round((PROBES * share) / n), share),
+        connectConcurrency: CONNECT_CONCURRENCY,
+      };
+      const gen = new Loadgen();
+      children.push(gen.child);
+      gens.push({ gen, job, node: t });
+      first += size;
+      tokenAt += size;
+    }
+  });
   try {
     const joinStart = Date.now();
     const joined = await Promise.all(gens.map(({ gen, job }) => gen.ask<ConnectedReport>({ kind: "job", job }, "connected")));
@@ -285,8 +426,8 @@ async function measure(server: ServerHandle, n: number, w: Workload): Promise<Re
     // Idle: let the joins settle and V8's memory reducer return the join burst's garbage (it runs
     // some seconds after allocation calms down), so the figure is what idle connections hold.
     await sleep(IDLE_SECONDS * 1000);
-    const rssIdleByPid = treeRss(server.pid);
-    const rssIdle = [...rssIdleByPid.values()].reduce((sum, p) => sum + p.rss, 0);
+    const rssIdleByPid = treeRssAll(pids);
+    const rssIdle = sumRss(rssIdleByPid);
     console.log(`  KiB per idle connection by process: ${rssGrowth(rssBeforeByPid, rssIdleByPid, connected)}`);
 
     // A real socket.io-client beside the load generators: checks their hand-rolled protocol.
@@ -297,7 +438,7 @@ async function measure(server: ServerHandle, n: number, w: Workload): Promise<Re
     const inWindow = () => Date.now() >= windowStart && Date.now() < windowEnd;
     const witness =
       server.kind === "socketio"
-        ? ioClient(`http://127.0.0.1:${server.port}`, { transports: ["websocket"], forceNew: true, reconnection: false, auth: { name: "witness" } })
+        ? ioClient(`http://127.0.0.1:${server.nodes[0]!.port}`, { transports: ["websocket"], forceNew: true, reconnection: false, auth: { name: "witness" } })
         : null;
     witness?.on("chat.message", () => inWindow() && witnessChat++);
     witness?.on("like", () => inWindow() && witnessLikes++);
@@ -308,16 +449,22 @@ async function measure(server: ServerHandle, n: number, w: Workload): Promise<Re
     windowEnd = windowStart + SECONDS * 1000;
     for (const { gen } of gens) gen.send({ kind: "start", sendAt, windowStart, windowEnd });
     await sleepUntil(windowStart);
-    const cpu0 = sampleCpu(server.pid);
+    const cpu0 = sampleCpuAll(pids);
     await sleepUntil(windowEnd);
-    const cpu1 = sampleCpu(server.pid);
-    const rssLoaded = treeRssBytes(server.pid);
+    const cpu1 = sampleCpuAll(pids);
+    const rssLoaded = pids.reduce((sum, pid) => sum + treeRssBytes(pid), 0);
     await sleep(2500); // senders stopped at windowEnd; let the last updates arrive for the likes check
     witness?.close();
 
     const reports = await Promise.all(gens.map(({ gen }) => gen.ask<FanoutReport>({ kind: "report" }, "report")));
     const hist = new LatencyHistogram();
     const histPosted = new LatencyHistogram();
+    const perNode = server.nodes.map(() => ({ hist: new LatencyHistogram(), posted: new LatencyHistogram(), connected: 0 }));
+    reports.forEach((r, k) => {
+      perNode[gens[k]!.node]!.hist.merge(r.latency);
+      perNode[gens[k]!.node]!.posted.merge(r.latencyPosted);
+      perNode[gens[k]!.node]!.connected += r.connected;
+    });
     let lateSends = 0;
     const closeCodes: Record<string, number> = {};
     const sendErrors: Record<string, number> = {};
@@ -339,10 +486,11 @@ async function measure(server: ServerHandle, n: number, w: Workload): Promise<Re
       loopMax = Math.max(loopMax, r.loopDelayMaxMs || 0);
       probeLikes.push(...r.probeLikes);
     }
-    const cpu = cpuBetween(cpu0, cpu1);
+    const cpu = cpuBetweenAll(cpu0, cpu1);
     const perSec = (x: number) => x / SECONDS;
     const result: Result = {
       server: server.kind,
+      perNode: perNode.map((p) => ({ connected: p.connected, p50: p.hist.percentile(0.5), p99: p.hist.percentile(0.99), p50Posted: p.posted.percentile(0.5), p99Posted: p.posted.percentile(0.99), samples: p.hist.total })),
       workload: w.name,
       n,
       processes: server.processes,
@@ -387,15 +535,17 @@ async function measure(server: ServerHandle, n: number, w: Workload): Promise<Re
   }
 }
 
-async function run(kind: ServerKind, n: number, w: Workload): Promise<Result> {
-  console.log(`\n▶ ${w.name}: ${NAMES[kind]}, N = ${n.toLocaleString("en")}, ${w.chatPerSec} chat/s${w.likers ? `, ${w.likers * w.likeCount * w.likesPerLikerPerSec} likes/s` : ""}`);
+async function run(kind: ServerKind, n: number, w: Workload, setup?: Setup): Promise<Result> {
+  console.log(`\n▶ ${setup ? `multi-node: Vetrina, ${setup.label}` : `${w.name}: ${NAMES[kind]}`}, N = ${n.toLocaleString("en")}, ${w.chatPerSec} chat/s${w.likers ? `, ${w.likers * w.likeCount * w.likesPerLikerPerSec} likes/s` : ""}`);
   let server: ServerHandle | null = null;
   try {
-    server =
-      kind === "vetrina"
+    server = setup
+      ? await startVetrinaSetup(n, MULTI_NODE_GATEWAYS, setup)
+      : kind === "vetrina"
         ? await startVetrina(n, w.name === "festival" ? FESTIVAL_GATEWAYS : ROOM_GATEWAYS)
         : await startSocketIo(n, SOCKETIO_WORKERS);
-    const r = await measure(server, n, w);
+    const r = { ...(await measure(server, n, w)), ...(setup ? { setup: setup.label, workload: "multi-node" as const } : {}) };
+    if (r.perNode.length > 1) console.log(`  per node: ${r.perNode.map((p, k) => `node ${k + 1}: ${p.connected} viewers, p50 ${p.p50.toFixed(1)} ms, p99 ${p.p99.toFixed(1)} ms, since posted ${p.p50Posted.toFixed(1)} / ${p.p99Posted.toFixed(1)} ms (${p.samples} samples)`).join("; ")}`);
     console.log(
       `  ${r.deliveredPerSec.toLocaleString("en", { maximumFractionDigits: 0 })} chat events/s delivered (${r.perViewerPerSec.toFixed(1)} per viewer), p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms (since posted: ${r.p50Posted.toFixed(1)} / ${r.p99Posted.toFixed(1)} ms; ${r.latencySamples.toLocaleString("en")} samples), ` +
         `${r.cpuSeconds.toFixed(2)} server CPU s → ${fmtInt(r.eventsPerCpuSecond)} events per CPU-s, ${r.memKiBPerConn.toFixed(1)} KiB per idle connection`,
@@ -403,7 +553,7 @@ async function run(kind: ServerKind, n: number, w: Workload): Promise<Result> {
     return r;
   } catch (err) {
     console.error(`  ✗ ${(err as Error).stack ?? err}`);
-    return { ...emptyResult(kind, n, w), processes: server?.processes ?? "", error: (err as Error).message.split("\n")[0]!.slice(0, 120) };
+    return { ...emptyResult(kind, n, w), ...(setup ? { setup: setup.label, workload: "multi-node" as const } : {}), processes: server?.processes ?? "", error: (err as Error).message.split("\n")[0]!.slice(0, 120) };
   } finally {
     await server?.stop().catch(() => {});
   }
@@ -411,7 +561,7 @@ async function run(kind: ServerKind, n: number, w: Workload): Promise<Result> {
 
 function emptyResult(kind: ServerKind, n: number, w: Workload): Result {
   return {
-    server: kind, workload: w.name, n, processes: "", connected: 0, failures: {}, rejoined: 0, chatSentPerSec: NaN, deliveredPerSec: NaN, delivery: NaN, perViewerPerSec: NaN, p50: NaN, p99: NaN,
+    server: kind, perNode: [], workload: w.name, n, processes: "", connected: 0, failures: {}, rejoined: 0, chatSentPerSec: NaN, deliveredPerSec: NaN, delivery: NaN, perViewerPerSec: NaN, p50: NaN, p99: NaN,
     p50Posted: NaN, p99Posted: NaN, latencySamples: 0, lateSends: 0, cpuSeconds: NaN, cpuByCommand: "", eventsPerCpuSecond: NaN, disconnects: 0, closeCodes: {}, sendErrors: {}, memKiBPerConn: NaN, likesSentPerSec: NaN,
     likeUpdatesPerViewerPerSec: NaN, likesAccounted: null, loadgenCpuSeconds: NaN, loadgenLoopDelayMaxMs: NaN,
   };
@@ -466,6 +616,20 @@ function festivalTable(rows: Result[]): string {
   return lines.join("\n");
 }
 
+function multiNodeTable(rows: Result[]): string {
+  const lines = [
+    "| N | Vetrina | processes | viewers connected (per node) | chat sent/s | delivered chat events/s | delivered ÷ (sent × viewers) | node 1 (senders, stream): p50 / p99 ms | node 1: since posted p50 / p99 ms | node 2 (across the broker): p50 / p99 ms | node 2: since posted p50 / p99 ms | server CPU s (all nodes) | delivered events per server CPU-s | disconnects |",
+    "| ---: | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  const pair = (p: Result["perNode"][number] | undefined) => (p ? `${fmt(p.p50)} / ${fmt(p.p99)}` : "–");
+  const posted = (p: Result["perNode"][number] | undefined) => (p ? `${fmt(p.p50Posted)} / ${fmt(p.p99Posted)}` : "–");
+  for (const r of rows)
+    lines.push(
+      `| ${fmtInt(r.n)} | ${r.setup} | ${r.processes} | ${r.error ? connectedCell(r) : `${fmtInt(r.connected)}${r.perNode.length > 1 ? ` (${r.perNode.map((p) => fmtInt(p.connected)).join(" + ")})` : ""}`} | ${fmt(r.chatSentPerSec)} | ${fmtInt(r.deliveredPerSec)} | ${pct(r.delivery)} | ${pair(r.perNode[0])} | ${posted(r.perNode[0])} | ${pair(r.perNode[1])} | ${posted(r.perNode[1])} | ${fmt(r.cpuSeconds, 2)} | ${fmtInt(r.eventsPerCpuSecond)} | ${r.disconnects} |`,
+    );
+  return lines.join("\n");
+}
+
 const common =
   `Latency: the receiver's clock minus the server timestamp the chat event carries: \`ts\` on the event, or on Vetrina's frame header (\`{type:"frame",ts}\`: when the tick's frame was made), else the message's \`at\` (ms); Socket.IO: \`ts\`, taken when the message is handled. "Since posted" measures from the message's \`at\` instead (when Vetrina stored it; Socket.IO: the same instant as \`ts\`), so it includes Vetrina's tick batching. Every chat event received by up to ${PROBES.toLocaleString("en")} probe viewers spread over the room, 0.1 ms histogram. ` +
   `Server CPU: utime+stime from /proc over the server process and all its descendants (Vetrina's include its HLS packager, ffmpeg -c copy; the test-pattern publisher is not the server's) during the ${SECONDS} s window, after a ${WARMUP} s warm-up with every connection open. ` +
@@ -485,12 +649,15 @@ if (FESTIVAL)
     if (kind === "socketio" && !FESTIVAL_SOCKETIO) continue;
     festival.push(await run(kind, FESTIVAL_N, FESTIVAL_LOAD));
   }
+const multiNode: Result[] = [];
+const setups = MULTI_NODE.map(parseSetup);
+if (SERVERS.includes("vetrina")) for (const n of MULTI_NODE_SIZES) for (const setup of setups) multiNode.push(await run("vetrina", n, COMPARISON_LOAD, setup));
 
 const machine = machineDescription();
 if (comparison.length) {
   const table = comparisonTable(comparison);
   console.log(`\nComparison: ${COMPARISON_LOAD.chatPerSec} chat messages/s, every viewer receives every message\n\n${table}\n`);
-  appendResults(
+  if (RECORD) appendResults(
     `Room fan-out: Vetrina vs Socket.IO, ${COMPARISON_LOAD.chatPerSec} chat/s, N = ${SIZES.map((n) => n.toLocaleString("en")).join(" / ")} (\`npm run bench:fanout\`)`,
     `One show's room, N signed-in viewers, ${COMPARISON_LOAD.chatPerSec} chat messages/s room-wide from ${COMPARISON_LOAD.senders} senders at 1/s; every viewer should receive every message. ${common}\n\n${table}`,
     machine,
@@ -499,13 +666,23 @@ if (comparison.length) {
 if (festival.length) {
   const table = festivalTable(festival);
   console.log(`\nFestival: ${FESTIVAL_LOAD.chatPerSec} chat/s and ${FESTIVAL_LOAD.likers * FESTIVAL_LOAD.likeCount} likes/s\n\n${table}\n`);
-  appendResults(
+  if (RECORD) appendResults(
     `Room fan-out: festival, N = ${FESTIVAL_N.toLocaleString("en")}, ${FESTIVAL_LOAD.chatPerSec} chat/s + ${(FESTIVAL_LOAD.likers * FESTIVAL_LOAD.likeCount).toLocaleString("en")} likes/s (\`npm run bench:fanout\`)`,
     `One show's room, N signed-in viewers; ${FESTIVAL_LOAD.senders.toLocaleString("en")} senders chat at 1/s and ${FESTIVAL_LOAD.likers.toLocaleString("en")} viewers send \`like.send\` with count ${FESTIVAL_LOAD.likeCount} once a second. Vetrina runs with ROOM_GATEWAYS=${FESTIVAL_GATEWAYS} and samples chat in big rooms, so fewer messages than sent reach each viewer: the rate is reported as is. "Likes accounted": the like taps sent that the worst probe's updates add up to, 2.5 s after the last tap. ${common}\n\n${table}`,
     machine,
   );
 }
 
-const problems = [...comparison, ...festival].filter((r) => r.server === "vetrina" && (r.error || r.disconnects > 0));
-for (const r of problems) console.error(`✗ Vetrina ${r.workload} N=${r.n}: ${r.error ?? `${r.disconnects} unintended disconnects`}`);
+if (multiNode.length) {
+  const table = multiNodeTable(multiNode);
+  console.log(`\nMulti-node: ${COMPARISON_LOAD.chatPerSec} chat messages/s, viewers spread over the nodes, senders on node 1\n\n${table}\n`);
+  if (RECORD) appendResults(
+    `Room fan-out across nodes: ${setups.map((s) => s.label).join(" / ")}, ${COMPARISON_LOAD.chatPerSec} chat/s, N = ${MULTI_NODE_SIZES.map((n) => n.toLocaleString("en")).join(" / ")} (\`npm run bench:fanout\`)`,
+    `One show's room, N signed-in viewers spread evenly over the node processes (which share PostgreSQL, ${DATABASE_URL.replace(/\/\/[^@/]*@/, "//")}, and the broker; a schema and a broker prefix of the run's own), ${COMPARISON_LOAD.chatPerSec} chat messages/s from ${COMPARISON_LOAD.senders} senders at 1/s, all of them connected to node 1, which also streams the show: every message a viewer on node 2 receives has crossed the broker. Latency is measured per node with the same histogram and probes as above (the probes spread over the nodes like the viewers): "p50 / p99" from the frame's \`ts\`, stamped by the node that sent the frame (on node 2, after the broker hop), and "since posted" from the message's \`at\`, stamped by node 1 when it stored the message, so on node 2 it includes the broker hop (nodes on one machine share its clock). Every node runs ROOM_GATEWAYS=${MULTI_NODE_GATEWAYS}; server CPU and memory are summed over every node's process tree. The 1-node rows are the same workload in the same invocation. ${common}\n\n${table}`,
+    machine,
+  );
+}
+
+const problems = [...comparison, ...festival, ...multiNode].filter((r) => r.server === "vetrina" && (r.error || r.disconnects > 0));
+for (const r of problems) console.error(`✗ Vetrina ${r.workload}${r.setup ? ` (${r.setup})` : ""} N=${r.n}: ${r.error ?? `${r.disconnects} unintended disconnects`}`);
 process.exit(problems.length ? 1 : 0);

@@ -25,6 +25,8 @@ import { Pool } from "undici";
 export interface LoadgenJob {
   mode: "ws" | "http";
   baseUrl: string;
+  /** several nodes of one cluster: buyer i goes to baseUrls[i % n] (default: [baseUrl]) */
+  baseUrls?: string[];
   /** ws: room path; http: attempt path */
   path: string;
   saleId: string;
@@ -77,10 +79,10 @@ async function runWs(job: LoadgenJob): Promise<LoadgenReport> {
   const windows: [number, number][] = [];
   let serverCpuMs = 0;
   let loadgenCpuMs = 0;
-  const port = new URL(job.baseUrl).port;
+  const ports = (job.baseUrls ?? [job.baseUrl]).map((u) => new URL(u).port);
   for (let start = 0, wave = 0; start < n; start += job.waveSize, wave++) {
     const end = Math.min(n, start + job.waveSize);
-    const wsUrl = `ws://127.0.0.${job.sourceBase + wave}:${port}${job.path}`;
+    const wsUrl = (idx: number) => `ws://127.0.0.${job.sourceBase + wave}:${ports[idx % ports.length]}${job.path}`;
     const sockets: WebSocket[] = [];
     const joinStart = now();
     let pendingResults = end - start;
@@ -94,7 +96,7 @@ async function runWs(job: LoadgenJob): Promise<LoadgenReport> {
           (token, j) =>
             new Promise<void>((resolve) => {
               const idx = i + j;
-              const ws = new WebSocket(wsUrl, { headers: { cookie: `vetrina_session=${token}` }, perMessageDeflate: false });
+              const ws = new WebSocket(wsUrl(idx), { headers: { cookie: `vetrina_session=${token}` }, perMessageDeflate: false });
               sockets[idx - start] = ws;
               let joined = false;
               ws.on("message", (data: Buffer) => {
@@ -177,7 +179,8 @@ async function runHttp(job: LoadgenJob): Promise<LoadgenReport> {
   const done = new Array<number>(n).fill(0);
   const outcomes = new Array<string>(n).fill("");
   let errors = 0;
-  const pool = new Pool(job.baseUrl, { connections: job.concurrency, pipelining: 1, keepAliveTimeout: 60_000 });
+  const urls = job.baseUrls ?? [job.baseUrl];
+  const pools = urls.map((u) => new Pool(u, { connections: Math.ceil(job.concurrency / urls.length), pipelining: 1, keepAliveTimeout: 60_000 }));
   await sleepUntil(job.fireAt);
   let next = 0;
   const start = now();
@@ -192,7 +195,7 @@ async function runHttp(job: LoadgenJob): Promise<LoadgenReport> {
         if (job.cookies) headers.cookie = `vetrina_session=${buyer}`;
         sent[idx] = now();
         try {
-          const res = await pool.request({ method: "POST", path: job.path, headers, body });
+          const res = await pools[idx % pools.length]!.request({ method: "POST", path: job.path, headers, body });
           const json = (await res.body.json()) as { outcome?: string; code?: string };
           done[idx] = now();
           outcomes[idx] = json.outcome ?? `error:${json.code ?? res.statusCode}`;
@@ -206,7 +209,7 @@ async function runHttp(job: LoadgenJob): Promise<LoadgenReport> {
     }),
   );
   const busyMs = now() - start;
-  await pool.close();
+  await Promise.all(pools.map((p) => p.close()));
   return { sent, done, outcomes, busyMs, windows: [[start, start + busyMs]], errors, joinMs: 0 };
 }
 

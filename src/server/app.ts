@@ -23,6 +23,7 @@ import { createCatalog, type Catalog } from "./catalog/service.ts";
 import { catalogRoutes } from "./catalog/routes.ts";
 import { createShows, type Shows } from "./shows/service.ts";
 import { showsRoutes } from "./shows/routes.ts";
+import { INGEST_LOST, startIngestLease } from "./shows/ingest-lease.ts";
 import { createRoomService, type RoomService } from "./room/service.ts";
 import { createRealtime, type Realtime } from "./room/realtime.ts";
 import { inProcessGateways } from "./room/gateways.ts";
@@ -42,6 +43,7 @@ import { replayClocks } from "./media/replay-clock.ts";
 import { openStorage, type MediaStorage } from "./media/storage.ts";
 import { createFlashSales, type FlashSales } from "./flash-sales/service.ts";
 import { flashSalesRoutes } from "./flash-sales/routes.ts";
+import { openSaleOwnership } from "./flash-sales/ownership.ts";
 import { createModeration, type Moderation } from "./moderation/service.ts";
 import { moderationRoutes } from "./moderation/routes.ts";
 import { createAnalytics, type Analytics } from "./analytics/service.ts";
@@ -137,6 +139,12 @@ export interface App {
   close(): Promise<void>;
 }
 
+/**
+ * Several nodes: a purchase left pending is recovered only once it is this old, far above any payment's
+ * timeout, so the node that was paying it is gone.
+ */
+const CLUSTER_RECOVERY_AGE_MS = 120_000;
+
 /** The composition root: builds every part from config; listening is separate (see listen()). */
 export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<App> {
   const log = deps.logger ?? pino({ level: config.logLevel });
@@ -184,7 +192,21 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
   // Ordinary purchases go on in a show's replay; flash sales (which ask `shows` directly) are live only.
   const sellingInReplays: Shows = { ...shows, saleContext: (showId, productId) => shows.saleContext(showId, productId, { inReplay: true }) };
   const checkout = createCheckout({ db: db.db, bus, catalog, shows: sellingInReplays, orders, payments, onOutcome: (o) => metrics.checkoutOutcomes.inc({ outcome: o }) });
+  // Several nodes on PostgreSQL: one owner per flash sale (an advisory lock on a connection of its own).
+  const flashOwnership =
+    broker && config.database.kind === "postgres"
+      ? await openSaleOwnership({
+          url: config.database.url,
+          schema: config.database.schema,
+          log: log.child({ domain: "flash-sales" }),
+          onLost: (err) => {
+            log.fatal({ err }, "flash-sale lock connection lost while owning sales; stopping");
+            process.exit(70);
+          },
+        })
+      : null;
   const flashSales = createFlashSales({
+    cluster: broker && flashOwnership ? { broker, ownership: flashOwnership } : undefined,
     db: db.db,
     sqlite: db.sqlite,
     bus,
@@ -277,7 +299,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
     onPresence: (showId, userId, viewers, joined) => analytics.roomPresence(showId, userId, viewers, joined),
     onLikes: (showId, count) => analytics.roomLikes(showId, count),
     onJoin: (j) => void sharing.recordJoin({ showId: j.showId, userId: j.userId, token: j.share, visitor: j.visitor }).catch((err) => log.error({ err, showId: j.showId }, "share join not recorded")),
-    cluster: broker ? { broker, ingesting: () => ingest.liveShowIds() } : undefined,
+    cluster: broker ? { broker } : undefined,
     log,
   });
   // Every live show is recorded as it goes (the segments viewers get, no re-encoding) and becomes a replay.
@@ -347,7 +369,8 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
         metrics.ingestSessions.inc({ result: r ? "accepted" : "refused" });
         return r;
       },
-      onLive: (showId) => shows.markLive(showId),
+      // In a cluster this node takes the show's ingest lease (shows/ingest-lease.ts).
+      onLive: (showId) => shows.markLive(showId, broker?.nodeId),
       onEnded: async (showId, reason) => {
         await shows.markEnded(showId, reason);
       },
@@ -363,7 +386,9 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
   });
 
   // Crash recovery: finish half-done purchases; shows that were live have lost their publisher.
-  const recovered = await checkout.recoverPending();
+  // With several nodes, only what a gone node left behind (docs/multi-node.md#flash-sales-across-nodes).
+  const staleOnly = broker ? { olderThanMs: CLUSTER_RECOVERY_AGE_MS } : {};
+  const recovered = await checkout.recoverPending(staleOnly);
   if (recovered) log.warn({ recovered }, "settled checkout attempts left pending by a previous run");
   // Channels follow their takeover shows' lifecycle (subscribed before the recovery below ends live shows).
   const channels: Channels = createChannels({
@@ -380,22 +405,31 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
   });
   bus.subscribe("show.started", (e) => channels.onShowStarted(e.showId, e.at));
   bus.subscribe("show.ended", (e) => channels.onShowEnded(e.showId, e.at));
-  // In a cluster, the shows another node is streaming are not ours to end (docs/multi-node.md).
-  const liveElsewhere = await realtime.liveElsewhere();
-  for (const showId of await shows.liveShowIds()) if (!liveElsewhere.has(showId)) await shows.markEnded(showId, "server_restart");
+  // Shows left live by a previous run have lost their publisher. In a cluster, only those whose ingest
+  // lease ran out: another node may be streaming the others (the lease's own rule, shows/ingest-lease.ts).
+  const ingestLeaseMs = config.media.ingestLeaseSeconds * 1000;
+  if (broker) await shows.endOrphaned(Date.now() - ingestLeaseMs, INGEST_LOST);
+  else for (const showId of await shows.liveShowIds()) await shows.markEnded(showId, "server_restart");
   await channels.recover();
   // ...and their recordings were never finalized: make replays of what was stored.
   for (const showId of await shows.unfinishedRecordings()) {
-    if (liveElsewhere.has(showId)) continue;
     const result = await recorder.finalize(showId);
     log.warn({ showId, result }, "finalized a recording left unfinished by a previous run");
   }
   await flashSales.start();
-  const settledConversions = await partners.recoverPending();
+  const settledConversions = await partners.recoverPending(staleOnly);
   if (settledConversions) log.warn({ settledConversions }, "settled partner conversions left pending by a previous run");
 
   // Search follows the domains' events; a start after an index format change (or the first) rebuilds it.
   const search = createSearch({ db: db.db, searchDb: db.searchDb, dialect: db.dialect, bus, log: log.child({ domain: "search" }), sqliteFile: db.sqlite?.name });
+  // In a cluster no node restarts to recover what a dead node left pending: sweep for it now and then.
+  const recoverySweep = broker
+    ? setInterval(() => {
+        checkout.recoverPending(staleOnly).then((n) => n && log.warn({ recovered: n }, "settled checkout attempts left pending by a gone node"), (err) => log.error({ err }, "checkout recovery sweep failed"));
+        partners.recoverPending(staleOnly).catch((err) => log.error({ err }, "partner recovery sweep failed"));
+      }, 30_000)
+    : undefined;
+  recoverySweep?.unref();
   // Multi-node: events missed while the broker was away leave per-node state stale; read it again.
   broker?.onHealthChange((h) => {
     if (h.status !== "up") return;
@@ -484,6 +518,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
   else log.warn({ webDir: config.webDir }, "web app not built: run `npm run build:web`");
 
   let listening = false;
+  let ingestLease: { close(): Promise<void> } | null = null;
   return {
     config,
     http,
@@ -522,6 +557,20 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
     demoAccounts,
     async listen() {
       await ingest.start();
+      // Multi-node: renew the lease of the shows this node streams; end those whose node is gone.
+      if (broker)
+        ingestLease = startIngestLease({
+          shows,
+          node: broker.nodeId,
+          ingesting: () => ingest.liveShowIds(),
+          stopStreaming: (showId) => ingest.stopShow(showId),
+          onOrphansEnded: async (showIds) => {
+            const unfinished = new Set(await shows.unfinishedRecordings());
+            for (const showId of showIds) if (unfinished.has(showId)) await recorder.finalize(showId);
+          },
+          leaseMs: ingestLeaseMs,
+          log: log.child({ domain: "shows", component: "ingest-lease" }),
+        });
       notifications.start();
       jobs.start();
       uploads.start();
@@ -531,13 +580,16 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
     },
     async close() {
       // Ingest first, so the shows it ends still reach the rooms; then the rest.
+      await ingestLease?.close();
       await ingest.stop();
       // The sessions just ended are being finalized: let their writes and playlists finish.
       await recorder.close();
       // Media jobs stop (running ffmpeg is killed; their leases go back, so a restart takes them at once).
       await jobs.close();
       uploads.close();
+      clearInterval(recoverySweep);
       await flashSales.close();
+      await flashOwnership?.close();
       await realtime.close();
       // Live analytics streams end before the HTTP server closes (it waits for open responses).
       await analytics.close();

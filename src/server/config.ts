@@ -26,6 +26,8 @@ const EnvSchema = z.object({
   /** external ingest: the edge must send it as ?secret= on its callback URLs */
   INGEST_CALLBACK_SECRET: z.string().min(16, "at least 16 characters").optional(),
   FFMPEG_PATH: z.string().optional(),
+  /** multi-node: a live show whose ingesting node has not renewed its lease for this long is ended by another node (renewed every third of it) */
+  INGEST_LEASE_SECONDS: z.coerce.number().min(1).max(600).default(15),
   MEDIA_STALL_TIMEOUT_MS: z.coerce.number().int().min(1000).default(6000),
   HLS_SEGMENT_SECONDS: z.coerce.number().min(1).max(10).default(1),
   /** media jobs (clips, transcodes) run at once by this process (ffmpeg is CPU-bound; the live path comes first) */
@@ -106,7 +108,7 @@ export interface AppConfig {
   rtmp: { port: number; publicUrl: string };
   /** embedded: our own RTMP listener; external: an edge RTMP server authorizes through callbacks and we pull from it */
   ingest: { kind: "embedded" } | { kind: "external"; pullUrl: string; callbackSecret: string | null };
-  media: { ffmpegPath?: string; stallTimeoutMs: number; segmentSeconds: number; renditions: number[]; jobConcurrency: number; jobLeaseSeconds: number; clipBeforeSeconds: number; clipAfterSeconds: number };
+  media: { ffmpegPath?: string; stallTimeoutMs: number; segmentSeconds: number; renditions: number[]; jobConcurrency: number; jobLeaseSeconds: number; clipBeforeSeconds: number; clipAfterSeconds: number; ingestLeaseSeconds: number };
   /** resumable video uploads (tus): limits, and where unfinished uploads are staged (`<DATA_DIR>/upload-staging`) */
   uploads: { maxBytes: number; maxSeconds: number; expiryMs: number; stagingDir: string };
   /** WHIP ICE settings; undefined fields take the ingest's defaults */
@@ -197,6 +199,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       jobLeaseSeconds: e.MEDIA_JOB_LEASE_SECONDS,
       clipBeforeSeconds: e.CLIP_BEFORE_SECONDS,
       clipAfterSeconds: e.CLIP_AFTER_SECONDS,
+      ingestLeaseSeconds: e.INGEST_LEASE_SECONDS,
     },
     uploads: { maxBytes: e.UPLOAD_MAX_BYTES, maxSeconds: e.UPLOAD_MAX_SECONDS, expiryMs: Math.round(e.UPLOAD_EXPIRY_HOURS * 3600_000), stagingDir: path.join(dataDir, "upload-staging") },
     whip: {

@@ -21,11 +21,18 @@ export interface Checkout {
    * create the order, or give the stock back. The Idempotency-Key makes a double tap one order.
    */
   buyNow(user: User, idempotencyKey: string, body: Body): Promise<BuyNowResult>;
-  /** At start-up: settle attempts that a crash left between reserve and order. */
-  recoverPending(): Promise<number>;
+  /**
+   * At start-up: settle attempts that a crash left between reserve and order. With several nodes
+   * (`olderThanMs`), only attempts untouched for that long, whose node is surely gone or stuck: a live
+   * node's purchase in flight is never settled under it. Each is claimed with a conditional UPDATE, so
+   * two nodes recovering at once settle it once.
+   */
+  recoverPending(opts?: { olderThanMs?: number }): Promise<number>;
 }
 
 class StockTaken extends Error {}
+/** Another node's recovery settled this attempt first (docs/multi-node.md): its outcome stands. */
+class AlreadySettled extends Error {}
 class DuplicateKey extends Error {}
 
 export function createCheckout(deps: {
@@ -57,7 +64,19 @@ export function createCheckout(deps: {
 
   /** Final step: turn the provider's answer into an order, or give the stock back. */
   async function settle(attemptId: string, charge: ChargeResult | null): Promise<BuyNowResult> {
+    try {
+      return await settleOnce(attemptId, charge);
+    } catch (err) {
+      if (!(err instanceof AlreadySettled)) throw err;
+      const a = await db.selectFrom("checkout_attempts").selectAll().where("id", "=", attemptId).executeTakeFirstOrThrow();
+      return (await replay(a.buyer_user_id, a.idempotency_key, a.request_hash))!;
+    }
+  }
+
+  /** Every settling write is guarded by `status = 'pending'`: an attempt is settled once, whoever gets there first. */
+  async function settleOnce(attemptId: string, charge: ChargeResult | null): Promise<BuyNowResult> {
     const a = await db.selectFrom("checkout_attempts").selectAll().where("id", "=", attemptId).executeTakeFirstOrThrow();
+    if (a.status !== "pending") throw new AlreadySettled();
     if (charge?.status === "succeeded") {
       // Variants are retired, never deleted, so the one we reserved is still there.
       const v = await catalog.variantForSale(db, a.variant_id);
@@ -73,7 +92,8 @@ export function createCheckout(deps: {
           cardLast4: charge.cardLast4,
           items: [{ productId: v.productId, variantId: v.variantId, title: v.productTitle, variantTitle: v.variantTitle, unitPrice: a.amount / a.quantity, quantity: a.quantity }],
         });
-        await tx.updateTable("checkout_attempts").set({ status: "succeeded", order_id: o.id, updated_at: Date.now() }).where("id", "=", attemptId).execute();
+        const r = await tx.updateTable("checkout_attempts").set({ status: "succeeded", order_id: o.id, updated_at: Date.now() }).where("id", "=", attemptId).where("status", "=", "pending").executeTakeFirst();
+        if (Number(r.numUpdatedRows) !== 1) throw new AlreadySettled();
         return o;
       });
       // Published only now that the order is committed.
@@ -86,12 +106,14 @@ export function createCheckout(deps: {
     }
     const code: ErrorCode = charge?.status === "declined" ? "payment_declined" : "payment_failed";
     await db.transaction().execute(async (tx) => {
-      await catalog.returnStock(tx, a.variant_id, a.quantity);
-      await tx
+      const r = await tx
         .updateTable("checkout_attempts")
         .set({ status: charge?.status === "declined" ? "declined" : "failed", error_code: code, updated_at: Date.now() })
         .where("id", "=", attemptId)
-        .execute();
+        .where("status", "=", "pending")
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) !== 1) throw new AlreadySettled();
+      await catalog.returnStock(tx, a.variant_id, a.quantity);
     });
     deps.onOutcome?.(code);
     const detail = charge?.status === "declined" ? `Declined: ${charge.declineCode}.` : undefined;
@@ -179,13 +201,23 @@ export function createCheckout(deps: {
       return p;
     },
 
-    async recoverPending() {
-      const pending = await db.selectFrom("checkout_attempts").select(["id"]).where("status", "=", "pending").execute();
-      for (const a of pending) {
+    async recoverPending(opts = {}) {
+      const { olderThanMs } = opts;
+      const now = Date.now();
+      let q = db.selectFrom("checkout_attempts").select(["id", "updated_at"]).where("status", "=", "pending");
+      if (olderThanMs !== undefined) q = q.where("updated_at", "<", now - olderThanMs);
+      let settled = 0;
+      for (const a of await q.execute()) {
+        if (olderThanMs !== undefined) {
+          // Claim it: only the node whose UPDATE matched settles it (another recovering node sees a new updated_at).
+          const claimed = await db.updateTable("checkout_attempts").set({ updated_at: now }).where("id", "=", a.id).where("status", "=", "pending").where("updated_at", "=", a.updated_at).executeTakeFirst();
+          if (Number(claimed.numUpdatedRows) !== 1) continue;
+        }
         const charge = await payments.lookup(a.id);
         await settle(a.id, charge);
+        settled++;
       }
-      return pending.length;
+      return settled;
     },
   };
 }

@@ -17,6 +17,9 @@ import { GroupCommit } from "./group-commit.ts";
 import { createJournal, type JournalEntry } from "./journal.ts";
 import { SaleBook, type Hold, type RestoredSale } from "./engine.ts";
 import type { FlashSalesTables } from "./schema.ts";
+import type { Broker } from "../platform/broker.ts";
+import type { SaleOwnership } from "./ownership.ts";
+import { createForwarding, type Forwarding, type PayBody } from "./forwarding.ts";
 
 type SaleRow = FlashSalesTables["flash_sales"];
 
@@ -85,6 +88,11 @@ export function createFlashSales(deps: {
   clock?: () => number;
   log: { error(o: object, m: string): void; warn(o: object, m: string): void; info(o: object, m: string): void };
   onFatal(err: unknown): void;
+  /**
+   * Several nodes (PostgreSQL + BROKER_URL): each active sale has one owner node that decides; the
+   * others forward to it (docs/multi-node.md#flash-sales-across-nodes). Absent: this process decides all.
+   */
+  cluster?: { broker: Broker; ownership: SaleOwnership };
 }): FlashSales {
   const { db, bus, catalog, shows, orders, payments } = deps;
   const clock = deps.clock ?? Date.now;
@@ -94,8 +102,9 @@ export function createFlashSales(deps: {
   const dirty = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   let publishTimer: NodeJS.Timeout | undefined;
+  let sweepTimer: NodeJS.Timeout | undefined;
 
-  const store = createJournal({ db, sqlite: deps.sqlite });
+  const store = deps.cluster ? deps.cluster.ownership.journal : createJournal({ db, sqlite: deps.sqlite });
   const journal = new GroupCommit<JournalEntry>((entries) => store.write(entries, clock()), { maxBatch: 5000, onFatal: deps.onFatal });
 
   function view(l: Live, now = clock()): FlashSale {
@@ -124,7 +133,7 @@ export function createFlashSales(deps: {
     };
   }
 
-  async function load(row: SaleRow, restored?: RestoredSale): Promise<Live> {
+  async function load(row: SaleRow, restored?: RestoredSale, register = true): Promise<Live> {
     const product = await catalog.get(row.product_id);
     const variant = product?.variants.find((v) => v.id === row.variant_id);
     const sold = await db
@@ -147,8 +156,10 @@ export function createFlashSales(deps: {
       revenue: Number(sold?.revenue ?? 0),
       soldOutAt: null,
     };
-    live.set(row.id, l);
-    dirty.add(row.id);
+    if (register) {
+      live.set(row.id, l);
+      dirty.add(row.id);
+    }
     return l;
   }
 
@@ -210,6 +221,144 @@ export function createFlashSales(deps: {
     bus.publish({ type: "stock.changed", productId: l.row.product_id });
   }
 
+  async function localAttempt(buyerId: string, saleId: string, key: string): Promise<Result<{ result: FlashAttemptResult }>> {
+    const l = live.get(saleId);
+    if (!l) {
+      const row = await db.selectFrom("flash_sales").select(["id"]).where("id", "=", saleId).executeTakeFirst();
+      if (!row) return fail("not_found", "No such flash sale.");
+      return { ok: true, result: { saleId, key, outcome: "ended", seq: 0, holdId: null, holdExpiresAt: null } };
+    }
+    const d = l.book.attempt(buyerId, key, clock());
+    if (!d.replay && d.hold && l.book.available === 0) l.soldOutAt = d.receivedAt;
+    const k = `${saleId}\u0000${buyerId}\u0000${key}`;
+    if (d.replay) {
+      await pendingDurability.get(k);
+    } else {
+      const durable = journal.submit({ kind: "attempt", saleId, seq: d.seq, buyerId: buyerId, key, outcome: d.outcome, holdId: d.hold?.id ?? null, at: d.receivedAt, hold: d.hold });
+      pendingDurability.set(k, durable);
+      dirty.add(saleId);
+      try {
+        await durable;
+      } finally {
+        pendingDurability.delete(k);
+      }
+    }
+    const decided = d.hold ?? null;
+    return {
+      ok: true,
+      result: { saleId, key, outcome: d.outcome, seq: d.seq, holdId: decided?.id ?? null, holdExpiresAt: decided ? iso(decided.expiresAt) : null },
+    };
+  }
+
+  async function localPay(buyerId: string, saleId: string, holdId: string, body: PayBody): Promise<Result<{ order: Order; replayed: boolean }>> {
+    const l = live.get(saleId);
+    const started = l ? l.book.beginPayment(holdId, buyerId, clock()) : "not_found";
+    if (!l || started === "not_found") {
+      // Not open in memory: an expired or already paid hold of this buyer, or a stranger's or made-up one.
+      const h = await db.selectFrom("flash_holds").select(["status", "buyer_user_id", "order_id"]).where("id", "=", holdId).where("sale_id", "=", saleId).executeTakeFirst();
+      if (h && h.buyer_user_id === buyerId && h.status === "expired") return fail("hold_expired");
+      // A retry after a lost answer gets the order it already made.
+      if (h && h.buyer_user_id === buyerId && h.status === "paid" && h.order_id) return { ok: true, order: (await orders.get(h.order_id))!, replayed: true };
+      return fail("not_found", "No such hold.");
+    }
+    if (started === "expired") return fail("hold_expired");
+    if (started === "busy") return fail("checkout_in_progress");
+    let paid = false;
+    try {
+      // Count the attempt durably first, so recovery knows which provider key to ask about.
+      const row = await db
+        .updateTable("flash_holds")
+        .set((eb) => ({ payment_attempts: eb("payment_attempts", "+", 1), shipping: JSON.stringify(body.shipping) }))
+        .where("id", "=", holdId)
+        .returning("payment_attempts")
+        .executeTakeFirstOrThrow();
+      const charge = await payments.charge({ idempotencyKey: `${holdId}:${row.payment_attempts}`, amount: l.row.sale_price, currency: l.row.currency, card: body.card });
+      if (charge.status !== "succeeded") return fail(charge.status === "declined" ? "payment_declined" : "payment_failed", charge.status === "declined" ? `Declined: ${charge.declineCode}.` : undefined);
+      const created = await recordPaid(l, { id: holdId, buyerId: buyerId }, body.shipping, charge);
+      paid = true;
+      return { ok: true, order: (await orders.get(created.id))!, replayed: false };
+    } finally {
+      l.book.endPayment(holdId, paid, clock());
+      dirty.add(saleId);
+    }
+  }
+
+  /** Rebuilds one active sale's book from the database (start-up, or taking a sale over in a cluster). */
+  async function recoverSale(row: SaleRow) {
+    const restored = await restore(row);
+    const l = await load(row, restored);
+    // A payment may have been in flight at the crash: ask the provider what it recorded.
+    const inFlight = await db.selectFrom("flash_holds").selectAll().where("sale_id", "=", row.id).where("status", "=", "held").where("payment_attempts", ">", 0).execute();
+    for (const h of inFlight) {
+      const charge = await payments.lookup(`${h.id}:${h.payment_attempts}`);
+      if (charge?.status !== "succeeded") continue;
+      l.book.beginPayment(h.id, h.buyer_user_id, h.expires_at - 1);
+      await recordPaid(l, { id: h.id, buyerId: h.buyer_user_id }, JSON.parse(h.shipping!), charge);
+      l.book.endPayment(h.id, true, clock());
+    }
+    deps.log.info({ saleId: row.id, attempts: restored.attempts, sold: l.book.sold, held: l.book.held }, "flash sale restored");
+  }
+
+  const claims = new Map<string, Promise<boolean>>();
+  /**
+   * Cluster: takes the sale's lock if nobody holds it, rebuilds its book and answers for it from now on.
+   * True when this node decides the sale locally now (or it is not active: then nobody needs to own it).
+   */
+  function claim(saleId: string): Promise<boolean> {
+    if (live.has(saleId)) return Promise.resolve(true);
+    let p = claims.get(saleId);
+    if (!p) {
+      p = (async () => {
+        const ownership = deps.cluster!.ownership;
+        if (!(await ownership.tryOwn(saleId))) return false;
+        const row = await db.selectFrom("flash_sales").selectAll().where("id", "=", saleId).executeTakeFirst();
+        if (!row || row.status !== "active") {
+          await ownership.release(saleId);
+          forwarding!.dropView(saleId);
+          return true;
+        }
+        try {
+          await recoverSale(row);
+        } catch (err) {
+          // Not rebuilt: give the sale back, so this node or another can try again.
+          live.delete(saleId);
+          await ownership.release(saleId).catch(() => {});
+          throw err;
+        }
+        forwarding!.serve(saleId);
+        deps.log.info({ saleId, node: deps.cluster!.broker.nodeId }, "flash sale owned by this node");
+        return true;
+      })().finally(() => claims.delete(saleId));
+      claims.set(saleId, p);
+    }
+    return p;
+  }
+
+  /** Cluster: every active sale gets an owner (a dead owner's sales are taken over even with no buyer asking). */
+  async function sweep() {
+    const rows = await db.selectFrom("flash_sales").selectAll().where("status", "=", "active").execute();
+    const now = clock();
+    for (const row of rows) {
+      if (live.has(row.id) || (await claim(row.id))) continue;
+      // Owned elsewhere: until its owner's next update, show what the database says.
+      if (!forwarding!.hasView(row.id)) forwarding!.setView(view(await load(row, await restore(row), false), now));
+    }
+    const active = new Set(rows.map((r) => r.id));
+    for (const l of live.values()) active.add(l.row.id);
+    for (const id of forwarding!.viewIds()) if (!active.has(id)) forwarding!.dropView(id);
+  }
+
+  const forwarding: Forwarding | null = deps.cluster
+    ? createForwarding({
+        broker: deps.cluster.broker,
+        bus,
+        claim,
+        owns: (saleId) => live.has(saleId),
+        local: { attempt: localAttempt, pay: localPay },
+        log: deps.log,
+      })
+    : null;
+
   const self: FlashSales = {
     async create(user, showId, input) {
       const allowed = await canManage(user, showId);
@@ -247,18 +396,28 @@ export function createFlashSales(deps: {
       });
       if (!ok) return fail("out_of_stock", `Only ${v.stock} in stock for this variant.`);
       bus.publish({ type: "stock.changed", productId: v.productId });
+      if (forwarding) {
+        // The launching node owns the new sale (or, should its lock key be taken, whoever holds it).
+        await claim(row.id);
+        const l = live.get(row.id);
+        if (l) return { ok: true, sale: view(l) };
+        const v2 = view(await load(row, undefined, false));
+        forwarding.setView(v2);
+        return { ok: true, sale: v2 };
+      }
       const l = await load(row);
       return { ok: true, sale: view(l) };
     },
 
     forShow(showId) {
       const now = clock();
-      return [...live.values()].filter((l) => l.row.show_id === showId && l.row.status === "active").map((l) => view(l, now));
+      const mine = [...live.values()].filter((l) => l.row.show_id === showId && l.row.status === "active").map((l) => view(l, now));
+      return forwarding ? [...mine, ...forwarding.viewsOf(showId).filter((v) => !live.has(v.id))] : mine;
     },
 
     async get(saleId) {
       const l = live.get(saleId);
-      return l ? view(l) : null;
+      return l ? view(l) : (forwarding?.viewOf(saleId) ?? null);
     },
 
     async listForShow(showId, includeEnded) {
@@ -268,7 +427,7 @@ export function createFlashSales(deps: {
       const views: FlashSale[] = [];
       for (const row of closed) {
         const cached = live.get(row.id);
-        views.push(view(cached ?? (await load(row, await restore(row)))));
+        views.push(view(cached ?? (await load(row, await restore(row), !forwarding))));
       }
       return [...active, ...views.filter((v) => !active.some((a) => a.id === v.id))];
     },
@@ -279,65 +438,13 @@ export function createFlashSales(deps: {
     },
 
     async attempt(user, saleId, key) {
-      const l = live.get(saleId);
-      if (!l) {
-        const row = await db.selectFrom("flash_sales").select(["id"]).where("id", "=", saleId).executeTakeFirst();
-        if (!row) return fail("not_found", "No such flash sale.");
-        return { ok: true, result: { saleId, key, outcome: "ended", seq: 0, holdId: null, holdExpiresAt: null } };
-      }
-      const d = l.book.attempt(user.id, key, clock());
-      if (!d.replay && d.hold && l.book.available === 0) l.soldOutAt = d.receivedAt;
-      const k = `${saleId}\u0000${user.id}\u0000${key}`;
-      if (d.replay) {
-        await pendingDurability.get(k);
-      } else {
-        const durable = journal.submit({ kind: "attempt", saleId, seq: d.seq, buyerId: user.id, key, outcome: d.outcome, holdId: d.hold?.id ?? null, at: d.receivedAt, hold: d.hold });
-        pendingDurability.set(k, durable);
-        dirty.add(saleId);
-        try {
-          await durable;
-        } finally {
-          pendingDurability.delete(k);
-        }
-      }
-      const decided = d.hold ?? null;
-      return {
-        ok: true,
-        result: { saleId, key, outcome: d.outcome, seq: d.seq, holdId: decided?.id ?? null, holdExpiresAt: decided ? iso(decided.expiresAt) : null },
-      };
+      if (forwarding && !live.has(saleId)) return forwarding.attempt(user.id, saleId, key);
+      return localAttempt(user.id, saleId, key);
     },
 
     async payHold(user, saleId, holdId, body) {
-      const l = live.get(saleId);
-      const started = l ? l.book.beginPayment(holdId, user.id, clock()) : "not_found";
-      if (!l || started === "not_found") {
-        // Not open in memory: an expired or already paid hold of this buyer, or a stranger's or made-up one.
-        const h = await db.selectFrom("flash_holds").select(["status", "buyer_user_id", "order_id"]).where("id", "=", holdId).where("sale_id", "=", saleId).executeTakeFirst();
-        if (h && h.buyer_user_id === user.id && h.status === "expired") return fail("hold_expired");
-        // A retry after a lost answer gets the order it already made.
-        if (h && h.buyer_user_id === user.id && h.status === "paid" && h.order_id) return { ok: true, order: (await orders.get(h.order_id))!, replayed: true };
-        return fail("not_found", "No such hold.");
-      }
-      if (started === "expired") return fail("hold_expired");
-      if (started === "busy") return fail("checkout_in_progress");
-      let paid = false;
-      try {
-        // Count the attempt durably first, so recovery knows which provider key to ask about.
-        const row = await db
-          .updateTable("flash_holds")
-          .set((eb) => ({ payment_attempts: eb("payment_attempts", "+", 1), shipping: JSON.stringify(body.shipping) }))
-          .where("id", "=", holdId)
-          .returning("payment_attempts")
-          .executeTakeFirstOrThrow();
-        const charge = await payments.charge({ idempotencyKey: `${holdId}:${row.payment_attempts}`, amount: l.row.sale_price, currency: l.row.currency, card: body.card });
-        if (charge.status !== "succeeded") return fail(charge.status === "declined" ? "payment_declined" : "payment_failed", charge.status === "declined" ? `Declined: ${charge.declineCode}.` : undefined);
-        const created = await recordPaid(l, { id: holdId, buyerId: user.id }, body.shipping, charge);
-        paid = true;
-        return { ok: true, order: (await orders.get(created.id))!, replayed: false };
-      } finally {
-        l.book.endPayment(holdId, paid, clock());
-        dirty.add(saleId);
-      }
+      if (forwarding && !live.has(saleId)) return forwarding.payHold(user.id, saleId, holdId, body);
+      return localPay(user.id, saleId, holdId, body);
     },
 
     async stats(user, saleId) {
@@ -346,7 +453,7 @@ export function createFlashSales(deps: {
       if (!row) return fail("not_found", "No such flash sale.");
       const allowed = await canManage(user, row.show_id);
       if (!allowed.ok) return allowed;
-      const current = l ?? (await load(row, await restore(row)));
+      const current = l ?? (await load(row, await restore(row), !forwarding));
       return { ok: true, stats: { ...view(current), attempts: current.book.attempts, revenue: current.revenue, outcomes: { ...current.book.outcomeCounts } } };
     },
 
@@ -371,25 +478,22 @@ export function createFlashSales(deps: {
     },
 
     async start() {
-      const rows = await db.selectFrom("flash_sales").selectAll().where("status", "=", "active").execute();
-      for (const row of rows) {
-        const restored = await restore(row);
-        const l = await load(row, restored);
-        // A payment may have been in flight at the crash: ask the provider what it recorded.
-        const inFlight = await db.selectFrom("flash_holds").selectAll().where("sale_id", "=", row.id).where("status", "=", "held").where("payment_attempts", ">", 0).execute();
-        for (const h of inFlight) {
-          const charge = await payments.lookup(`${h.id}:${h.payment_attempts}`);
-          if (charge?.status !== "succeeded") continue;
-          l.book.beginPayment(h.id, h.buyer_user_id, h.expires_at - 1);
-          await recordPaid(l, { id: h.id, buyerId: h.buyer_user_id }, JSON.parse(h.shipping!), charge);
-          l.book.endPayment(h.id, true, clock());
-        }
-        deps.log.info({ saleId: row.id, attempts: restored.attempts, sold: l.book.sold, held: l.book.held }, "flash sale restored");
+      if (forwarding) {
+        // In a cluster a starting node rebuilds only the sales nobody owns; the others stay their owners'.
+        await sweep();
+        sweepTimer = setInterval(() => void sweep().catch((err) => deps.log.error({ err }, "flash-sale ownership sweep failed")), 2000);
+        sweepTimer.unref();
+      } else {
+        const rows = await db.selectFrom("flash_sales").selectAll().where("status", "=", "active").execute();
+        for (const row of rows) await recoverSale(row);
       }
       timer = setInterval(() => void self.tick().catch((err) => deps.log.error({ err }, "flash-sale tick failed")), 250);
       timer.unref();
+      let beat = 0;
       publishTimer = setInterval(() => {
         const now = clock();
+        // In a cluster the owner repeats every sale's state each second, so other nodes' newcomers have it.
+        if (forwarding && ++beat % 10 === 0) for (const id of live.keys()) dirty.add(id);
         for (const saleId of dirty) {
           const l = live.get(saleId);
           if (!l) continue;
@@ -411,13 +515,21 @@ export function createFlashSales(deps: {
         const phaseBefore = l.book.phase(now - 250);
         if (phaseBefore !== l.book.phase(now)) dirty.add(l.row.id);
         await settleEnded(l, now);
-        if (l.row.status === "closed" && now > l.row.ends_at + 60_000) live.delete(l.row.id);
+        if (l.row.status === "closed" && now > l.row.ends_at + 60_000) {
+          live.delete(l.row.id);
+          if (forwarding) {
+            forwarding.unserve(l.row.id);
+            await deps.cluster!.ownership.release(l.row.id);
+          }
+        }
       }
     },
 
     async close() {
       clearInterval(timer);
       clearInterval(publishTimer);
+      clearInterval(sweepTimer);
+      forwarding?.close();
       await journal.drain();
     },
   };

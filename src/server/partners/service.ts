@@ -38,8 +38,11 @@ export interface Partners {
   authenticate(h: { merchant?: string; timestamp?: string; signature?: string }, rawBody: Buffer): Promise<Result<{ merchantId: string }>>;
   /** Enters an authenticated postback: once per delivery id, once per orderRef and status. */
   receive(merchantId: string, postback: ConversionPostback): Promise<Result<{ receipt: ConversionReceipt }>>;
-  /** At start-up: tell the commission ledger what a previous run could not (conversions left "pending"). */
-  recoverPending(): Promise<number>;
+  /**
+   * At start-up: tell the commission ledger what a previous run could not (conversions left "pending").
+   * With several nodes, only those untouched for `olderThanMs` (a live node may be settling a fresh one).
+   */
+  recoverPending(opts?: { olderThanMs?: number }): Promise<number>;
 }
 
 export interface PartnersDeps {
@@ -292,8 +295,11 @@ export function createPartners(deps: PartnersDeps): Partners {
       }
     },
 
-    async recoverPending() {
-      const pending = await db.selectFrom("partner_conversions").select("id").where("ledger", "=", "pending").execute();
+    async recoverPending(opts = {}) {
+      // With several nodes, only conversions left pending long ago: a live node may be settling a fresh one.
+      let q = db.selectFrom("partner_conversions").select("id").where("ledger", "=", "pending");
+      if (opts.olderThanMs !== undefined) q = q.where("updated_at", "<", Date.now() - opts.olderThanMs);
+      const pending = await q.execute();
       for (const c of pending) await settle(c.id);
       return pending.length;
     },

@@ -50,6 +50,7 @@ export const defaultMessages: Record<ErrorCode, string> = {
   rate_limited: "Too many requests. Slow down.",
   internal_error: "Something went wrong on our side.",
   stream_unavailable: "The stream has nothing new yet. Retry in a moment.",
+  flash_sale_unavailable: "The flash sale is changing hands between servers. Try again in a moment.",
   banned: "You are banned from this show's room.",
   muted: "You are muted in this show's room.",
   slow_mode: "Slow mode is on: wait a moment before your next message.",

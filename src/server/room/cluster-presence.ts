@@ -11,8 +11,6 @@ interface Report {
   node: string;
   /** [showId, connections on that node]; rooms with none are left out */
   rooms: [string, number][];
-  /** shows whose stream this node ingests (a starting node must not end them as left over) */
-  live?: string[];
   /** true on a node's last report (it is shutting down) */
   gone?: boolean;
 }
@@ -23,13 +21,11 @@ interface Report {
  * or cut off from the broker). `hub.viewerCount(showId)` is then this node's connections plus the sum
  * of the others' reports: what the room, the feed, the host's counters and analytics see.
  */
-export function clusterPresence(broker: Broker, hub: RoomHub, opts: { reportMs?: number; staleMs?: number; now?: () => number; ingesting?: () => string[] } = {}) {
+export function clusterPresence(broker: Broker, hub: RoomHub, opts: { reportMs?: number; staleMs?: number; now?: () => number } = {}) {
   const now = opts.now ?? Date.now;
   const staleMs = opts.staleMs ?? PRESENCE_STALE_MS;
   const reportMs = opts.reportMs ?? PRESENCE_REPORT_MS;
-  const others = new Map<string, { at: number; rooms: Map<string, number>; live: Set<string> }>();
-  // Every live node has reported at least once by then.
-  const heardEveryone = new Promise<void>((r) => setTimeout(r, Math.round(reportMs * 2.5)).unref());
+  const others = new Map<string, { at: number; rooms: Map<string, number> }>();
   const enc = new TextEncoder();
   const dec = new TextDecoder();
 
@@ -46,7 +42,6 @@ export function clusterPresence(broker: Broker, hub: RoomHub, opts: { reportMs?:
       others.set(r.node, {
         at: now(),
         rooms: new Map(r.rooms.filter(([id, n]) => typeof id === "string" && Number.isInteger(n) && n > 0)),
-        live: new Set(Array.isArray(r.live) ? r.live.filter((id) => typeof id === "string") : []),
       });
   });
 
@@ -56,8 +51,7 @@ export function clusterPresence(broker: Broker, hub: RoomHub, opts: { reportMs?:
       const n = hub.localViewerCount(id);
       if (n > 0) rooms.push([id, n]);
     }
-    const live = gone ? [] : (opts.ingesting?.() ?? []);
-    broker.publish(SUBJECT, enc.encode(JSON.stringify({ node: broker.nodeId, rooms, ...(live.length ? { live } : {}), ...(gone ? { gone } : {}) } satisfies Report)));
+    broker.publish(SUBJECT, enc.encode(JSON.stringify({ node: broker.nodeId, rooms, ...(gone ? { gone } : {}) } satisfies Report)));
   };
   const timer = setInterval(() => {
     report();
@@ -77,14 +71,6 @@ export function clusterPresence(broker: Broker, hub: RoomHub, opts: { reportMs?:
   return {
     /** the other nodes currently counted */
     nodes: () => [...others.keys()],
-    /** Shows another live node ingests; waits until every node has had time to report. */
-    async liveElsewhere(): Promise<Set<string>> {
-      await heardEveryone;
-      const t = now();
-      const out = new Set<string>();
-      for (const r of others.values()) if (t - r.at <= staleMs) for (const id of r.live) out.add(id);
-      return out;
-    },
     close() {
       clearInterval(timer);
       report(true);

@@ -31,8 +31,6 @@ export interface Realtime {
   isRoomPath(url: string): boolean;
   counters(showId: string): Promise<ShowCounters>;
   likeTotal(showId: string): number | undefined;
-  /** Multi-node: the shows another node is ingesting right now (empty on a single node). */
-  liveElsewhere(): Promise<Set<string>>;
   /** Closes every room connection. */
   close(): Promise<void>;
   /** Stops the gateway processes; after the HTTP server has closed. */
@@ -61,7 +59,7 @@ export function createRealtime(deps: {
    * Multi-node (BROKER_URL): the room's events come from every node (the bus's cluster scope), likes
    * are shared, viewer counts are summed over nodes. See docs/multi-node.md.
    */
-  cluster?: { broker: Broker; /** shows whose stream this node ingests */ ingesting(): string[] };
+  cluster?: { broker: Broker };
   log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }): Realtime {
   const gateways = deps.gateways;
@@ -73,7 +71,7 @@ export function createRealtime(deps: {
   );
   /** Likes are aggregated in memory and written to the database every few seconds. */
   const likes = new Map<string, { total: number; unflushed: number }>();
-  const presence = deps.cluster ? clusterPresence(deps.cluster.broker, hub, { ingesting: deps.cluster.ingesting }) : null;
+  const presence = deps.cluster ? clusterPresence(deps.cluster.broker, hub) : null;
   // After a broker outage the events missed meanwhile may have left cached snapshots stale, and the
   // likes totals short of the other nodes' likes: those are read again once every node has written its own.
   deps.cluster?.broker.onHealthChange((h) => {
@@ -340,7 +338,7 @@ export function createRealtime(deps: {
   // never loses it.
   deps.bus.subscribe("flash.updated", (e: FlashUpdated) =>
     hub.broadcastLatest(e.showId, `flash:${e.sale.id}`, { type: "flash.state", sale: e.sale, ...(e.at !== undefined ? { at: e.at } : {}) }),
-  );
+  cluster);
   deps.bus.subscribe("show.started", (e) => hub.broadcast(e.showId, { type: "show.status", status: "live" }), cluster);
   deps.bus.subscribe("show.ended", (e) => {
     hub.broadcast(e.showId, { type: "show.status", status: "ended" });
@@ -394,7 +392,6 @@ export function createRealtime(deps: {
     },
     counters,
     likeTotal: (showId) => likes.get(showId)?.total,
-    liveElsewhere: () => presence?.liveElsewhere() ?? Promise.resolve(new Set()),
     async close() {
       clearInterval(likeTimer);
       clearInterval(countersTimer);

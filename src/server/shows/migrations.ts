@@ -55,4 +55,12 @@ export const showsMigrations: Record<string, Migration> = {
       await db.schema.createIndex("shows_campaign_idx").on("shows").column("campaign_id").execute();
     },
   },
+  "0015_4_show_ingest_lease": {
+    async up(db: Kysely<any>) {
+      // Multi-node: the node ingesting a live show renews this every few seconds; a show whose lease ran
+      // out (its node died) is ended by another node (shows/ingest-lease.ts). Null on a single process.
+      await db.schema.alterTable("shows").addColumn("ingest_node", "text").execute();
+      await db.schema.alterTable("shows").addColumn("ingest_heartbeat_at", "bigint").execute();
+    },
+  },
 };

@@ -28,6 +28,9 @@ export interface ShowsTables {
      * the creator commission. Null on a merchant's own show.
      */
     campaign_id: string | null;
+    /** multi-node: the node whose ingest streams this live show, and when it last renewed its lease (shows/ingest-lease.ts) */
+    ingest_node: string | null;
+    ingest_heartbeat_at: number | null;
   };
   show_products: { show_id: string; product_id: string; position: number };
   show_showcases: { id: string; show_id: string; product_id: string | null; at: number };

@@ -54,8 +54,20 @@ export interface Shows {
   status(showId: string): Promise<ShowStatus | null>;
   /** Ingest: which show does this stream key open? Null when unknown or the show is over. */
   showForStreamKey(streamKey: string): Promise<{ showId: string } | null>;
-  markLive(showId: string): Promise<void>;
+  /** The ingest has the show's first part: it is live. `node` (multi-node): this node takes the show's ingest lease. */
+  markLive(showId: string, node?: string): Promise<void>;
   markEnded(showId: string, reason: string): Promise<boolean>;
+  /**
+   * Multi-node ingest lease: `node` streams these shows; their heartbeat becomes `at`, in one statement.
+   * Returns those of them that are ended (another node ended them): the caller stops streaming them.
+   */
+  renewIngestLease(node: string, showIds: string[], at: number): Promise<string[]>;
+  /**
+   * Ends the live shows whose ingest lease was last renewed before `staleBefore` (their node is gone),
+   * as markEnded does, each with a conditional update so that of several nodes exactly one ends it.
+   * Returns the shows this call ended.
+   */
+  endOrphaned(staleBefore: number, reason: string): Promise<string[]>;
   addLikes(showId: string, count: number): Promise<void>;
   recordPeakViewers(showId: string, viewers: number): Promise<void>;
   /**
@@ -185,6 +197,24 @@ export function createShows(deps: ShowsDeps): Shows {
     });
     bus.publish({ type: "show.changed", showId: id });
     return id;
+  }
+
+  /**
+   * The one way a show ends: a conditional update, so that only its first ending publishes `show.ended`.
+   * With `staleBefore`, only while its ingest lease is older than that (a node that renewed it meanwhile keeps it).
+   */
+  async function end(showId: string, reason: string, staleBefore?: number): Promise<boolean> {
+    const at = Date.now();
+    let q = db
+      .updateTable("shows")
+      .set({ status: "ended", ended_at: at, showcased_product_id: null })
+      .where("id", "=", showId)
+      .where("status", "!=", "ended");
+    if (staleBefore !== undefined) q = q.where((eb) => eb(eb.fn.coalesce("ingest_heartbeat_at", "started_at"), "<", staleBefore));
+    const res = await q.executeTakeFirst();
+    const ended = Number(res.numUpdatedRows) === 1;
+    if (ended) bus.publish({ type: "show.ended", showId, at, reason });
+    return ended;
   }
 
   const self: Shows = {
@@ -365,28 +395,43 @@ export function createShows(deps: ShowsDeps): Shows {
       return { showId: r.id };
     },
 
-    async markLive(showId) {
+    async markLive(showId, node) {
       const at = Date.now();
       const res = await db
         .updateTable("shows")
-        .set({ status: "live", started_at: at })
+        .set({ status: "live", started_at: at, ...(node ? { ingest_node: node, ingest_heartbeat_at: at } : {}) })
         .where("id", "=", showId)
         .where("status", "=", "scheduled")
         .executeTakeFirst();
       if (Number(res.numUpdatedRows) === 1) bus.publish({ type: "show.started", showId, at });
     },
 
-    async markEnded(showId, reason) {
-      const at = Date.now();
+    markEnded: (showId, reason) => end(showId, reason),
+
+    async renewIngestLease(node, showIds, at) {
+      if (!showIds.length) return [];
+      // Scheduled too: the ingest may have its first part before markLive has committed.
       const res = await db
         .updateTable("shows")
-        .set({ status: "ended", ended_at: at, showcased_product_id: null })
-        .where("id", "=", showId)
+        .set({ ingest_node: node, ingest_heartbeat_at: at })
+        .where("id", "in", showIds)
         .where("status", "!=", "ended")
         .executeTakeFirst();
-      const ended = Number(res.numUpdatedRows) === 1;
-      if (ended) bus.publish({ type: "show.ended", showId, at, reason });
-      return ended;
+      if (Number(res.numUpdatedRows) === showIds.length) return [];
+      const rows = await db.selectFrom("shows").select("id").where("id", "in", showIds).where("status", "=", "ended").execute();
+      return rows.map((r) => r.id);
+    },
+
+    async endOrphaned(staleBefore, reason) {
+      const rows = await db
+        .selectFrom("shows")
+        .select("id")
+        .where("status", "=", "live")
+        .where((eb) => eb(eb.fn.coalesce("ingest_heartbeat_at", "started_at"), "<", staleBefore))
+        .execute();
+      const out: string[] = [];
+      for (const r of rows) if (await end(r.id, reason, staleBefore)) out.push(r.id);
+      return out;
     },
 
     async addLikes(showId, count) {

@@ -32,6 +32,7 @@ export const errorCatalogue = {
   rate_limited: 429,
   internal_error: 500,
   stream_unavailable: 503,
+  flash_sale_unavailable: 503,
   banned: 403,
   muted: 403,
   slow_mode: 429,

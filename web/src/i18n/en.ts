@@ -1010,6 +1010,7 @@ export const en = {
     rate_limited: "You're going a bit fast. Wait a moment.",
     internal_error: "Something went wrong on our side. Please try again.",
     stream_unavailable: "The video is not ready yet. Try again in a moment.",
+    flash_sale_unavailable: "The flash sale is busy for a moment. Tap again.",
     network: "Can't reach the server. Check your connection and try again.",
     bad_response: "The server sent an unexpected answer.",
     banned: "You have been removed from this room.",

@@ -1005,6 +1005,7 @@ export const it: Messages = {
     rate_limited: "Stai andando un po' di fretta. Attendi un attimo.",
     internal_error: "Qualcosa è andato storto da parte nostra. Riprova.",
     stream_unavailable: "Il video non è ancora pronto. Riprova tra un attimo.",
+    flash_sale_unavailable: "La vendita lampo è occupata per un attimo. Tocca di nuovo.",
     network: "Impossibile raggiungere il server. Controlla la connessione e riprova.",
     bad_response: "Il server ha inviato una risposta inattesa.",
     banned: "Sei stato allontanato da questa stanza.",
