@@ -154,7 +154,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
   fs.rmSync(path.join(config.dataDir, "hls"), { recursive: true, force: true });
   // Persistent media (local disk, or S3 checked reachable now: a wrong bucket fails the start-up, not the first show).
   const storage = await openStorage(config.storage, { mediaDir: path.join(config.dataDir, "media"), uploadsDir: config.uploadsDir }, log.child({ domain: "storage" }));
-  const db = openDatabase(config.database);
+  const db = openDatabase(config.database, (err) => log.warn({ err }, "database: a pooled connection failed while idle (it is replaced on next use)"));
   await checkDatabase(db, config.database);
   await migrateToLatest(db.db);
 

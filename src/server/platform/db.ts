@@ -45,7 +45,12 @@ export interface DbHandle {
 /** PostgreSQL: connections for search's ranking statements (DbHandle.searchDb), apart from the main 10. */
 const SEARCH_POOL_MAX = 3;
 
-export function openDatabase(config: AppConfig["database"]): DbHandle {
+/**
+ * `onIdleError`: a pooled PostgreSQL connection failed while idle (the server restarted, the network
+ * dropped it). pg drops that connection and opens a new one for the next query; without a listener the
+ * pool's "error" event would end the process.
+ */
+export function openDatabase(config: AppConfig["database"], onIdleError: (err: Error) => void = () => {}): DbHandle {
   if (config.kind === "sqlite") {
     if (config.file !== ":memory:") fs.mkdirSync(path.dirname(config.file), { recursive: true });
     const sqlite = new SQLite(config.file);
@@ -60,7 +65,13 @@ export function openDatabase(config: AppConfig["database"]): DbHandle {
   pg.types.setTypeParser(20, (v) => Number(v));
   const poolOf = (max: number, settings: string[] = []) => {
     const options = [...(config.schema ? [`-c search_path=${config.schema}`] : []), ...settings].join(" ");
-    return new pg.Pool({ connectionString: config.url, max, connectionTimeoutMillis: 5000, ...(options ? { options } : {}) });
+    const pool = new pg.Pool({ connectionString: config.url, max, connectionTimeoutMillis: 5000, ...(options ? { options } : {}) });
+    pool.on("error", onIdleError);
+    // A connection can also fail while checked out between two statements (a transaction, a held
+    // connection): pg then emits "error" on the client itself, which would end the process too. The
+    // statement in flight fails on its own; this only keeps the event from being unhandled.
+    pool.on("connect", (client) => client.on("error", onIdleError));
+    return pool;
   };
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: poolOf(10) }) });
   // pg connects lazily: a process that never searches never opens these connections. They only rank
