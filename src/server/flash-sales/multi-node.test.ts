@@ -1,13 +1,11 @@
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import pg from "pg";
 import { ApiClient, type RoomClient } from "../../../test/support/client.ts";
-import { freePort } from "../../../test/support/harness.ts";
-import { killHard, spawnServer, stopGracefully } from "../../../test/support/child-server.ts";
+import { killHard, stopGracefully } from "../../../test/support/child-server.ts";
+import { clusterKit } from "../../../test/support/cluster.ts";
 import { privateBrokerMissing, startPrivateBroker, testPrefix, type PrivateBroker } from "../../../test/support/brokers.ts";
 import { flashApi } from "../../../test/support/flash.ts";
 import { until } from "../../../test/support/until.ts";
@@ -40,12 +38,11 @@ const WS_BUYERS = 12;
 for (const [kind, switchedOn] of runs) {
   const skip = !pgUrl ? "TEST_DATABASE_URL is not set" : !switchedOn ? `TEST_${kind.toUpperCase()}_URL is not set` : (privateBrokerMissing(kind) ?? false);
   describe(`one flash sale across nodes (${kind})`, { skip }, () => {
-    const children: ChildProcess[] = [];
     const rooms: RoomClient[] = [];
-    const dirs: string[] = [];
-    const outputs: [string, () => string][] = [];
     let broker: PrivateBroker | null = null;
     const schema = `t_fmn_${kind}_${process.pid}_${Date.now().toString(36)}`;
+    const kit = clusterKit({ pgUrl: pgUrl!, schema, label: `fmn-${kind}` });
+    const { children, dirs } = kit;
     after(async () => {
       for (const r of rooms) r.close();
       for (const c of children) await killHard(c);
@@ -64,38 +61,11 @@ for (const [kind, switchedOn] of runs) {
       }
     };
 
-    const node = async (brokerUrl: string, prefix: string) => {
-      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `vetrina-fmn-${kind}-`));
-      dirs.push(dataDir);
-      const env = {
-        PORT: String(await freePort()),
-        RTMP_PORT: String(await freePort()),
-        DATA_DIR: dataDir,
-        DEMO_DATA: "true",
-        DATABASE_URL: pgUrl!,
-        DATABASE_SCHEMA: schema,
-        BROKER_URL: brokerUrl,
-        BROKER_PREFIX: prefix,
-        FLASH_HOLD_SECONDS: "300",
-      };
-      const s = await spawnServer(env);
-      children.push(s.child);
-      outputs.push([`node on ${env.PORT}`, s.output]);
-      return { ...s, rtmpUrl: `rtmp://127.0.0.1:${env.RTMP_PORT}/live` };
-    };
-    const signedIn = async (baseUrl: string, email: string, password = "vetrina-demo") => {
-      const c = new ApiClient(baseUrl);
-      await c.auth.signIn(email, password);
-      return c;
-    };
+    const node = (brokerUrl: string, prefix: string) => kit.node({ url: brokerUrl, prefix }, { FLASH_HOLD_SECONDS: "300" });
+    const signedIn = (baseUrl: string, email: string, password?: string) => kit.signedIn(baseUrl, email, password);
 
     test("no oversell, one outcome per attempt, the owner's death loses no acknowledged attempt, the broker restarts", async () => {
-      try {
-        await scenario();
-      } catch (err) {
-        for (const [name, out] of outputs) console.error(`--- ${name} ---\n${out().slice(-4000)}`);
-        throw err;
-      }
+      await kit.run(scenario);
     });
 
     async function scenario() {

@@ -1,13 +1,12 @@
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import WebSocket from "ws";
 import { ApiClient, type RoomClient } from "../../../test/support/client.ts";
-import { freePort, pgAdmin } from "../../../test/support/harness.ts";
-import { killHard, spawnServer, stopGracefully } from "../../../test/support/child-server.ts";
+import { pgAdmin } from "../../../test/support/harness.ts";
+import { killHard, stopGracefully } from "../../../test/support/child-server.ts";
+import { clusterKit } from "../../../test/support/cluster.ts";
 import { privateBrokerMissing, startPrivateBroker, testPrefix, type PrivateBroker } from "../../../test/support/brokers.ts";
 import { buyBody, idemKey } from "../../../test/support/fixtures.ts";
 import { until } from "../../../test/support/until.ts";
@@ -32,13 +31,12 @@ const runs: ["redis" | "nats", string | undefined][] = [
 for (const [kind, switchedOn] of runs) {
   const skip = !pgUrl ? "TEST_DATABASE_URL is not set" : !switchedOn ? `TEST_${kind.toUpperCase()}_URL is not set` : privateBrokerMissing(kind) ?? false;
   describe(`two nodes, one room (${kind})`, { skip }, () => {
-    const children: ChildProcess[] = [];
     const rooms: RoomClient[] = [];
-    const dirs: string[] = [];
-    const outputs: [string, () => string][] = [];
     const streams: { close(): void }[] = [];
     let broker: PrivateBroker | null = null;
     const schema = `t_mn_${kind}_${process.pid}_${Date.now().toString(36)}`;
+    const kit = clusterKit({ pgUrl: pgUrl!, schema, label: `mn-${kind}` });
+    const { children, dirs } = kit;
     after(async () => {
       for (const r of rooms) r.close();
       for (const st of streams) st.close();
@@ -48,34 +46,13 @@ for (const [kind, switchedOn] of runs) {
       for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
     });
 
-    const node = async (brokerUrl: string, prefix: string) => {
-      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `vetrina-mn-${kind}-`));
-      dirs.push(dataDir);
-      const env = {
-        PORT: String(await freePort()),
-        RTMP_PORT: String(await freePort()),
-        DATA_DIR: dataDir,
-        DEMO_DATA: "true",
-        DATABASE_URL: pgUrl!,
-        DATABASE_SCHEMA: schema,
-        BROKER_URL: brokerUrl,
-        BROKER_PREFIX: prefix,
-      };
-      const s = await spawnServer(env);
-      children.push(s.child);
-      outputs.push([`node on ${env.PORT}`, s.output]);
-      return { ...s, rtmpUrl: `rtmp://127.0.0.1:${env.RTMP_PORT}/live` };
-    };
+    const node = (brokerUrl: string, prefix: string) => kit.node({ url: brokerUrl, prefix });
     const join = async (c: ApiClient, showId: string, opts: { since?: number; epoch?: string } = {}) => {
       const r = await c.joinRoom(showId, opts);
       rooms.push(r);
       return r;
     };
-    const signedIn = async (baseUrl: string, email: string) => {
-      const c = new ApiClient(baseUrl);
-      await c.auth.signIn(email, "vetrina-demo");
-      return c;
-    };
+    const signedIn = (baseUrl: string, email: string) => kit.signedIn(baseUrl, email);
     const newUser = async (baseUrl: string, name: string) => {
       const c = new ApiClient(baseUrl);
       const email = `${name.toLowerCase()}-${kind}-${process.pid}@example.com`;
@@ -89,12 +66,7 @@ for (const [kind, switchedOn] of runs) {
     };
 
     test("chat, likes, showcase, stock, order notes, viewer counts and moderation cross nodes; a killed node's viewers move; the broker restarts", async () => {
-      try {
-        await scenario();
-      } catch (err) {
-        for (const [name, out] of outputs) console.error(`--- ${name} ---\n${out().slice(-4000)}`);
-        throw err;
-      }
+      await kit.run(scenario);
     });
 
     async function scenario() {

@@ -5,8 +5,9 @@ import os from "node:os";
 import path from "node:path";
 import { spawn, type ChildProcess } from "node:child_process";
 import { ApiClient, type RoomClient } from "../../../test/support/client.ts";
-import { freePort, pgAdmin, startServer, type TestServer } from "../../../test/support/harness.ts";
-import { killHard, spawnServer, stopGracefully } from "../../../test/support/child-server.ts";
+import { pgAdmin, startServer, type TestServer } from "../../../test/support/harness.ts";
+import { killHard, stopGracefully } from "../../../test/support/child-server.ts";
+import { clusterKit } from "../../../test/support/cluster.ts";
 import { privateBrokerMissing, startPrivateBroker, testPrefix, type PrivateBroker } from "../../../test/support/brokers.ts";
 import { until } from "../../../test/support/until.ts";
 import { resolveFfmpeg } from "../media/ffmpeg.ts";
@@ -79,12 +80,11 @@ const skip = !pgUrl ? "TEST_DATABASE_URL is not set" : !process.env.TEST_REDIS_U
 const LEASE_SECONDS = 3;
 
 describe("the ingest lease across two nodes", { skip }, () => {
-  const children: ChildProcess[] = [];
   const rooms: RoomClient[] = [];
-  const dirs: string[] = [];
-  const outputs: [string, () => string][] = [];
   let broker: PrivateBroker | null = null;
   const schema = `t_lease_${process.pid}_${Date.now().toString(36)}`;
+  const kit = clusterKit({ pgUrl: pgUrl!, schema, label: "lease" });
+  const { children, dirs } = kit;
   after(async () => {
     for (const r of rooms) r.close();
     for (const c of children) await killHard(c);
@@ -98,27 +98,9 @@ describe("the ingest lease across two nodes", { skip }, () => {
   let dataDir: string | null = null;
   const node = async (brokerUrl: string, prefix: string) => {
     if (!dataDir) dirs.push((dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "vetrina-lease-"))));
-    const env = {
-      PORT: String(await freePort()),
-      RTMP_PORT: String(await freePort()),
-      DATA_DIR: dataDir,
-      DEMO_DATA: "true",
-      DATABASE_URL: pgUrl!,
-      DATABASE_SCHEMA: schema,
-      BROKER_URL: brokerUrl,
-      BROKER_PREFIX: prefix,
-      INGEST_LEASE_SECONDS: String(LEASE_SECONDS),
-    };
-    const s = await spawnServer(env);
-    children.push(s.child);
-    outputs.push([`node on ${env.PORT}`, s.output]);
-    return { ...s, rtmpUrl: `rtmp://127.0.0.1:${env.RTMP_PORT}/live` };
+    return kit.node({ url: brokerUrl, prefix }, { INGEST_LEASE_SECONDS: String(LEASE_SECONDS) }, dataDir);
   };
-  const signedIn = async (baseUrl: string, email: string) => {
-    const c = new ApiClient(baseUrl);
-    await c.auth.signIn(email, "vetrina-demo");
-    return c;
-  };
+  const signedIn = (baseUrl: string, email: string) => kit.signedIn(baseUrl, email);
   const push = (url: string) => {
     const p = spawn(resolveFfmpeg(), testPatternArgs({ url, seconds: 240, width: 160, height: 90, fps: 10 }), { stdio: "ignore" });
     children.push(p);
@@ -127,12 +109,7 @@ describe("the ingest lease across two nodes", { skip }, () => {
   const exited = (p: ChildProcess) => p.exitCode !== null || p.signalCode !== null;
 
   test("a show whose ingesting node is killed is ended by the other node; a show ended elsewhere stops streaming", async () => {
-    try {
-      await scenario();
-    } catch (err) {
-      for (const [name, out] of outputs) console.error(`--- ${name} ---\n${out().slice(-4000)}`);
-      throw err;
-    }
+    await kit.run(scenario);
   });
 
   async function scenario() {
