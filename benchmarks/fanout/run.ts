@@ -145,37 +145,9 @@ interface ServerHandle {
   stop(): Promise<void>;
 }
 
-async function startVetrina(n: number, gateways: string): Promise<ServerHandle> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "vetrina-fanout-"));
-  const serverEnv: Record<string, string> = {
-    PORT: String(await freePort()),
-    RTMP_PORT: String(await freePort()),
-    DATA_DIR: dataDir,
-    DEMO_DATA: "true",
-    LOG_LEVEL: "error",
-    HOST: "0.0.0.0",
-    ROOM_GATEWAYS: gateways,
-  };
-  const server = await spawnServer(serverEnv);
-  children.push(server.child);
-  const { showId, pusher } = await goLive(server.baseUrl, serverEnv.RTMP_PORT!);
-  children.push(pusher);
-  const db = openDatabase({ kind: "sqlite", file: path.join(dataDir, "vetrina.db") });
-  const tokens = await seedBuyers(db.db, n, "fan");
-  await db.close();
-  return {
-    kind: "vetrina",
-    nodes: [{ pid: server.child.pid!, port: Number(serverEnv.PORT) }],
-    roomPath: `/api/v1/shows/${showId}/room`,
-    tokens,
-    processes: `ROOM_GATEWAYS=${gateways}`,
-    output: server.output,
-    async stop() {
-      pusher.kill("SIGKILL");
-      await stopGracefully(server.child);
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+/** Vetrina on its embedded default: one process, SQLite. */
+function startVetrina(n: number, gateways: string): Promise<ServerHandle> {
+  return startVetrinaSetup(n, gateways, parseSetup("1-sqlite"));
 }
 
 async function startSocketIo(n: number, workersOption: string): Promise<ServerHandle> {

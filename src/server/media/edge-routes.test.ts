@@ -1,13 +1,13 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import pino from "pino";
 import { ConfigError, loadConfig } from "../config.ts";
 import { createHttp, type Http } from "../platform/http.ts";
 import { until } from "../../../test/support/until.ts";
+import { freePort } from "../../../test/support/harness.ts";
 import { EDGE_CALLBACK_PREFIX, edgeIngestRoutes } from "./edge-routes.ts";
 import { createIngest, type Ingest } from "./ingest.ts";
 
@@ -136,15 +136,3 @@ describe("edge ingest callbacks (nginx-rtmp's on_publish, on_publish_done, on_up
     assert.equal((await call("on_update", fields("update_publish", "key-b", "21"))).statusCode, 401, "End show: the edge drops the encoder");
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const address = srv.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
