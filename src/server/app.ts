@@ -198,6 +198,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
       ? await openSaleOwnership({
           url: config.database.url,
           schema: config.database.schema,
+          applicationName: `vetrina flash-sale locks ${broker.nodeId}`,
           log: log.child({ domain: "flash-sales" }),
           onLost: (err) => {
             log.fatal({ err }, "flash-sale lock connection lost while owning sales; stopping");

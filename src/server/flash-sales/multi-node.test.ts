@@ -240,17 +240,26 @@ for (const [kind, switchedOn] of runs) {
       assert.equal(rows.filter((r) => r.outcome === "won").length, QUANTITY);
 
       // 5. Fencing: the owner's lock connection is cut (its locks go with it). It must stop rather than
-      //    decide on a book another node may now own; node C takes the sale over from the database.
-      const holders = await sql<{ pid: number }>(
-        `select pid from pg_locks where locktype = 'advisory' and granted and objsubid = 2
-           and classid = (hashtext($1)::bigint & 4294967295)::oid and objid = (hashtext($2)::bigint & 4294967295)::oid`,
+      //    decide on a book another node may now own; the other live node takes the sale over from the database.
+      const holders = await sql<{ pid: number; application_name: string }>(
+        `select l.pid, a.application_name from pg_locks l join pg_stat_activity a on a.pid = l.pid
+          where l.locktype = 'advisory' and l.granted and l.objsubid = 2
+           and l.classid = (hashtext($1)::bigint & 4294967295)::oid and l.objid = (hashtext($2)::bigint & 4294967295)::oid`,
         [`vetrina-flash:${schema}`, sale.id],
       );
       assert.equal(holders.length, 1, "exactly one node holds the sale's lock");
+      // The lock connection is named after its node (broker node id, as /healthz reports it).
+      const nodeIdOf = async (baseUrl: string) => ((await (await fetch(`${baseUrl}/healthz`)).json()) as { broker: { node: string } }).broker.node;
+      const [idB, idC] = [await nodeIdOf(b.baseUrl), await nodeIdOf(c.baseUrl)];
+      const owner = holders[0]!.application_name.endsWith(idB) ? b : holders[0]!.application_name.endsWith(idC) ? c : null;
+      assert.ok(owner, `the lock is held by node B or C (${holders[0]!.application_name}; B ${idB}, C ${idC})`);
+      const survivor = owner === b ? c : b;
+      if (owner !== b) console.error(`flash multi-node (${kind}): the sale moved from node B to node C before the fencing step`);
       await sql("select pg_terminate_backend($1)", [holders[0]!.pid]);
-      await until("the owner stopped", async () => b.child.exitCode !== null, 15_000);
-      assert.equal(b.child.exitCode, 70, "fail-stop");
-      up = [c.baseUrl];
+      await until("the owner stopped", async () => owner.child.exitCode !== null, 15_000);
+      assert.equal(owner.child.exitCode, 70, "fail-stop");
+      assert.equal(survivor.child.exitCode, null, "the other node goes on");
+      up = [survivor.baseUrl];
       const after = await keepTrying(0, "attempt-after-fence", () => up);
       assert.equal(after.outcome, "sold_out");
       const [again] = await sql<{ held: number; sold: number }>(
@@ -261,7 +270,7 @@ for (const [kind, switchedOn] of runs) {
 
       pusher.kill("SIGKILL");
       for (const r of rooms) r.close();
-      await stopGracefully(c.child);
+      await stopGracefully(survivor.child);
     }
   });
 }

@@ -31,6 +31,8 @@ const CHUNK = 400;
 export async function openSaleOwnership(opts: {
   url: string;
   schema?: string;
+  /** names the lock connection in pg_stat_activity (which node holds which sale's lock) */
+  applicationName?: string;
   /** the lock connection broke while this node owned sales: it must stop (fail-stop) */
   onLost(err: unknown): void;
   log: { warn(o: object, m: string): void };
@@ -45,7 +47,7 @@ export async function openSaleOwnership(opts: {
     connecting ??= (async () => {
       // Keepalives so PostgreSQL notices a vanished machine (and frees its locks) within ~15 s.
       const options = [...(opts.schema ? [`-c search_path=${opts.schema}`] : []), "-c tcp_keepalives_idle=5", "-c tcp_keepalives_interval=2", "-c tcp_keepalives_count=5"].join(" ");
-      const c = new pg.Client({ connectionString: opts.url, options, keepAlive: true, connectionTimeoutMillis: 5000 });
+      const c = new pg.Client({ connectionString: opts.url, options, keepAlive: true, connectionTimeoutMillis: 5000, application_name: opts.applicationName });
       c.on("error", (err) => lost(c, err));
       c.on("end", () => lost(c, new Error("lock connection ended")));
       await c.connect();

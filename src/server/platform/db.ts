@@ -42,6 +42,15 @@ export interface DbHandle {
   close(): Promise<void>;
 }
 
+/**
+ * PostgreSQL settings for an application's many short statements: no JIT (it compiles any statement whose
+ * estimated cost passes jit_above_cost, and a plan with a disabled node, as enable_seqscan=off makes
+ * below, always does: compiling took 50–100 ms for statements that run in 5 on the bench:feed database),
+ * and no parallel workers (a statement that takes three processes' CPU to save a few milliseconds
+ * slows down every other request when 200 clients share two cores).
+ */
+const SHORT_STATEMENTS = ["-c jit=off", "-c max_parallel_workers_per_gather=0"];
+
 /** PostgreSQL: connections for search's ranking statements (DbHandle.searchDb), apart from the main 10. */
 const SEARCH_POOL_MAX = 3;
 
@@ -73,13 +82,13 @@ export function openDatabase(config: AppConfig["database"], onIdleError: (err: E
     pool.on("connect", (client) => client.on("error", onIdleError));
     return pool;
   };
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: poolOf(10) }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: poolOf(10, SHORT_STATEMENTS) }) });
   // pg connects lazily: a process that never searches never opens these connections. They only rank
   // (search/postgres-index.ts), where reading the whole index sequentially is never the right plan, and
   // where the pages a bitmap scan reads at random are cached (the default random_page_cost of 4 models a
   // spinning disk: it chose primary-key scans of 200,000+ rows over bitmap scans of 5,000; with 1.1 the
   // slowest of 385 bench queries went from 250 to 125 ms, p99 from 150 to 95 ms).
-  const searchDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool: poolOf(SEARCH_POOL_MAX, ["-c enable_seqscan=off", "-c random_page_cost=1.1"]) }) });
+  const searchDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool: poolOf(SEARCH_POOL_MAX, [...SHORT_STATEMENTS, "-c enable_seqscan=off", "-c random_page_cost=1.1"]) }) });
   return {
     db,
     dialect: "postgres",

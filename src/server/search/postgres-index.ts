@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from "kysely";
 import type { Db } from "../platform/db.ts";
-import type { SearchTables } from "./schema.ts";
+import type { SearchKind, SearchTables } from "./schema.ts";
 import { CANDIDATES, type SearchIndex } from "./search-index.ts";
 import type { SearchDoc } from "./sources.ts";
 import { fold, type ParsedQuery } from "./text.ts";
@@ -33,7 +33,7 @@ function withPrefixes(doc: RawBuilder<unknown>): RawBuilder<unknown> {
     from unnest(${doc}) u, generate_series(2, least(${sql.lit(PREFIX_MAX)}, length(u.lexeme))) n), ''::tsvector)`;
 }
 
-function tsquery(q: ParsedQuery): RawBuilder<unknown> {
+export function tsquery(q: ParsedQuery): RawBuilder<unknown> {
   const groups = q.terms.map((t, i) => {
     const alts = [sql`plainto_tsquery('english', ${t.word})`, sql`plainto_tsquery('italian', ${t.word})`];
     // The parsed words are letters and digits only, so nothing in them is tsquery syntax.
@@ -45,9 +45,30 @@ function tsquery(q: ParsedQuery): RawBuilder<unknown> {
   return sql.join(groups, sql` && `);
 }
 
-/** `readDb`: where the ranking statements run (a small pool of their own, so they never starve the app's); writes use `db0`. */
-export function postgresIndex(db0: Db, readDb: Db = db0): SearchIndex {
+/** How newestMatches finds a query's candidates: its four ways, and their sizes (tests make them small). */
+export type MatchPlan = "window" | "walk" | "bitmap" | "bitmap-then-rank";
+export interface MatchTuning {
+  window: number;
+  candidates: number;
+  /** called with the way each query was answered */
+  onPlan?(plan: MatchPlan): void;
+}
+
+/**
+ * `readDb`: where the ranking statements run (a small pool of their own, so they never starve the app's); writes use `db0`.
+ * `tuning`: the window and candidate counts (WINDOW, CANDIDATES by default).
+ */
+export function postgresIndex(db0: Db, readDb: Db = db0, tuning: MatchTuning = { window: WINDOW, candidates: CANDIDATES }): SearchIndex {
   const db = db0.withTables<SearchTables>();
+  // The table's size as the planner knows it (pg_class.reltuples, kept by ANALYZE), read once a minute.
+  let size = { value: 0, at: -Infinity };
+  const entries = async () => {
+    if (Date.now() - size.at > 60_000) {
+      const { rows } = await sql<{ n: number }>`select greatest(reltuples, 0)::float8 as n from pg_class where oid = 'search_entries'::regclass`.execute(readDb);
+      size = { value: Number(rows[0]?.n ?? 0), at: Date.now() };
+    }
+    return size.value;
+  };
   return {
     async upsert(docs) {
       if (!docs.length) return;
@@ -89,21 +110,77 @@ export function postgresIndex(db0: Db, readDb: Db = db0): SearchIndex {
     },
 
     async query(q, { kind, after, limit }) {
-      // float8: the cursor carries the score through JSON and back exactly.
-      // The newest matches are picked by id, and only they are scored: in the same scan, not by reading
-      // the picked rows again (10–45% less per statement on the bench:feed database, same results).
-      // The tsquery is written inline, not in a sub-select: the planner then evaluates it while planning and
-      // estimates the matches from the column's statistics (most common lexemes, kept for 10,000 of them:
-      // migration 0014_6), so it picks a backward primary-key scan for a common word and a bitmap scan for a
-      // rare one. Behind a sub-select it guessed 0.5% for every query and scanned the whole table by
-      // primary key for rare words (600–700 ms each on the bench:feed database).
-      const query = tsquery(q);
-      const ranked = sql`select e.id, ts_rank(e.document, ${query})::float8 as score
-        from search_entries e where e.document @@ (${query}) ${kind ? sql`and e.kind = ${kind}` : sql``}
-        order by e.id desc limit ${CANDIDATES}`;
-      const page = after ? sql`where s.score < ${after.score}::float8 or (s.score = ${after.score}::float8 and s.id > ${after.id})` : sql``;
-      const { rows } = await sql<{ id: number; score: number }>`select s.id, s.score from (${ranked}) s ${page} order by s.score desc, s.id asc limit ${limit}`.execute(readDb);
-      return rows.map((r) => ({ id: Number(r.id), score: Number(r.score) }));
+      const candidates = await newestMatches(readDb, tsquery(q), kind, entries, tuning);
+      const page = after ? candidates.filter((c) => c.score < after.score || (c.score === after.score && c.id > after.id)) : candidates;
+      return page.sort((x, y) => y.score - x.score || x.id - y.id).slice(0, limit);
     },
   };
+}
+
+/** How many of the newest entries are read first, to measure how common the query's words are (newestMatches). */
+export const WINDOW = 2000;
+/**
+ * Cost in µs of the two ways to find the newest matches, measured on the bench:feed database
+ * (docs/discovery.md#search): walking the primary key backwards costs WALK per entry walked (each
+ * entry's document is read and matched); the GIN bitmap costs BITMAP per match (each one read from the
+ * heap), plus ranking the ones kept.
+ */
+const WALK = 0.55;
+const BITMAP = 2;
+
+type Candidate = { id: number; score: number };
+
+/**
+ * The CANDIDATES newest entries matching `query` (of `kind`), each with its score (float8: the cursor
+ * carries it through JSON and back exactly).
+ *
+ * PostgreSQL's planner picks between a backward primary-key walk (fast when matches are common: it
+ * stops after CANDIDATES of them) and a GIN bitmap scan (fast when they are rare: it reads only the
+ * matches), but it estimates two words as if they were independent. Two common words that rarely go
+ * together ("running se") were estimated at 25,621 matches for 1,841 real ones, and the walk read the
+ * whole table (700 ms). So the choice is made here, from a measurement: the newest WINDOW entries are
+ * walked first (a bounded cost, 1–2 ms); if they hold CANDIDATES matches, those are the answer.
+ * Otherwise their share of matches predicts both plans' costs, the walk's (CANDIDATES / share entries)
+ * and the bitmap's (share × the table), and the cheaper one is run. Ranking is the expensive part of a
+ * match (ts_rank over a document costs about twice reading it), so a bitmap with many more matches than
+ * it keeps ranks only the CANDIDATES it keeps, read again by id; the walk ranks what it matches, which
+ * is what it keeps. On the bench:feed database (one thread, 487 queries) this took the slowest query
+ * from 570–650 ms to 50 ms and the total time down by a third (docs/discovery.md#search).
+ */
+async function newestMatches(readDb: Db, query: RawBuilder<unknown>, kind: SearchKind | null, tableSize: () => Promise<number>, tuning: MatchTuning): Promise<Candidate[]> {
+  const { window, candidates, onPlan = () => {} } = tuning;
+  const ofKind = kind ? sql`and e.kind = ${kind}` : sql``;
+  const rank = sql`ts_rank(e.document, ${query})::float8`;
+  const walked = (from: RawBuilder<unknown>) =>
+    sql<Candidate>`select e.id, ${rank} as score from ${from} e where e.document @@ (${query}) ${ofKind} order by e.id desc limit ${candidates}`;
+  const toKeys = (rows: Candidate[]) => rows.map((r) => ({ id: Number(r.id), score: Number(r.score) }));
+  // A sub-select with its own LIMIT is walked as it is (the filter cannot move into it).
+  const newest = await walked(sql`(select id, kind, document from search_entries order by id desc limit ${window})`).execute(readDb);
+  if (newest.rows.length >= candidates) {
+    onPlan("window");
+    return toKeys(newest.rows);
+  }
+  // Fewer matches than wanted: older ones may exist (the window says nothing about what lies before it).
+  const share = newest.rows.length / window;
+  const walk = share > 0 ? (candidates / share) * WALK : Infinity;
+  const entries = Math.max(await tableSize(), window);
+  const bitmap = share * entries * BITMAP;
+  // The plan is forced by how the statement is written, not by settings (no transaction, one round trip):
+  // OFFSET 0 keeps the filter out of the ordered sub-select, which can then only be walked; ordering by
+  // `id + 0` leaves the primary key nothing to offer, and the GIN bitmap is the only cheap plan.
+  if (walk < bitmap) {
+    onPlan("walk");
+    return toKeys((await walked(sql`(select id, kind, document from search_entries order by id desc offset 0)`).execute(readDb)).rows);
+  }
+  const byBitmap = <R>(columns: RawBuilder<unknown>) => sql<R>`select ${columns} from search_entries e where e.document @@ (${query}) ${ofKind} order by e.id + 0 desc limit ${candidates}`.execute(readDb);
+  // Few more matches than kept: rank them as they are read. Many more: rank only the ones kept.
+  if (share * entries <= 2 * candidates) {
+    onPlan("bitmap");
+    return toKeys((await byBitmap<Candidate>(sql`e.id, ${rank} as score`)).rows);
+  }
+  onPlan("bitmap-then-rank");
+  const ids = (await byBitmap<{ id: number }>(sql`e.id`)).rows.map((r) => Number(r.id));
+  if (!ids.length) return [];
+  const ranked = await sql<Candidate>`select e.id, ${rank} as score from search_entries e where e.id = any(${ids}::bigint[])`.execute(readDb);
+  return toKeys(ranked.rows);
 }

@@ -8,7 +8,7 @@ import type { SearchDoc } from "./sources.ts";
  * the cap a query's cost is bounded, rare words are ranked exactly, and common ones among recent items
  * (which is what a shopper looks for). Pagination reaches at most this many results.
  */
-export const CANDIDATES = 2000;
+export const CANDIDATES = 1000;
 
 /** A hit's position in the ranking: higher `score` first, then lower `id`. The cursor carries it. */
 export interface RankKey {
