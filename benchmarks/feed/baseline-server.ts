@@ -22,7 +22,8 @@ const UPCOMING_GRACE_MS = 30 * 60_000;
 const UPCOMING_HORIZON_MS = 7 * 86_400_000;
 
 const url = process.env.DATABASE_URL!;
-const handle = openDatabase(url.startsWith("sqlite:") ? { kind: "sqlite", file: url.slice("sqlite:".length) } : { kind: "postgres", url });
+// PostgreSQL's own defaults (parallel sequential scans help LIKE), not the app's settings for short statements.
+const handle = openDatabase(url.startsWith("sqlite:") ? { kind: "sqlite", file: url.slice("sqlite:".length) } : { kind: "postgres", url }, undefined, { pgSettings: [] });
 const { db } = handle;
 const pg = handle.dialect === "postgres";
 const like = pg ? sql`ilike` : sql`like`;

@@ -55,11 +55,13 @@ const SHORT_STATEMENTS = ["-c jit=off", "-c max_parallel_workers_per_gather=0"];
 const SEARCH_POOL_MAX = 3;
 
 /**
+ * `opts.pgSettings`: the main pool's session settings instead of SHORT_STATEMENTS (bench baselines run on
+ * PostgreSQL's defaults).
  * `onIdleError`: a pooled PostgreSQL connection failed while idle (the server restarted, the network
  * dropped it). pg drops that connection and opens a new one for the next query; without a listener the
  * pool's "error" event would end the process.
  */
-export function openDatabase(config: AppConfig["database"], onIdleError: (err: Error) => void = () => {}): DbHandle {
+export function openDatabase(config: AppConfig["database"], onIdleError: (err: Error) => void = () => {}, opts: { pgSettings?: string[] } = {}): DbHandle {
   if (config.kind === "sqlite") {
     if (config.file !== ":memory:") fs.mkdirSync(path.dirname(config.file), { recursive: true });
     const sqlite = new SQLite(config.file);
@@ -82,7 +84,7 @@ export function openDatabase(config: AppConfig["database"], onIdleError: (err: E
     pool.on("connect", (client) => client.on("error", onIdleError));
     return pool;
   };
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: poolOf(10, SHORT_STATEMENTS) }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: poolOf(10, opts.pgSettings ?? SHORT_STATEMENTS) }) });
   // pg connects lazily: a process that never searches never opens these connections. They only rank
   // (search/postgres-index.ts), where reading the whole index sequentially is never the right plan, and
   // where the pages a bitmap scan reads at random are cached (the default random_page_cost of 4 models a
