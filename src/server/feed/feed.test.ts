@@ -202,4 +202,27 @@ describe("feed", () => {
     assert.equal(ok.status, 200);
     assert.ok(ok.body.items.length <= 10);
   });
+
+  test("a signed-out page is kept for two seconds; a signed-in one is always built", async () => {
+    const host = await newCreator(server, "feedkept");
+    const shop = await newMerchant(server, "Feed Kept Shop");
+    let now = Date.now();
+    const feed = createFeed({ db: server.app.db.db, catalog: server.app.catalog, shows: server.app.shows, viewerCount: () => 0, playbackUrl: () => null, replayUrl: (id) => `/replays/${id}.m3u8`, clock: () => now });
+    const fan = server.client();
+    assert.equal((await fan.auth.signUp(`feedkept-${Date.now()}@example.com`, "password-123", "Kept Fan")).status, 201);
+    const fanId = (await fan.auth.me()).body.user!.id;
+    const ids = async (userId: string | null) => {
+      const r = await feed.page({ limit: 50 }, userId);
+      assert.ok(r.ok);
+      return r.items.map(idOf);
+    };
+    const before = await ids(null);
+    const fresh = await show(shop.merchantId, host.userId, "Kept live", 0);
+    await server.app.shows.markLive(fresh.id);
+    now += 1_500;
+    assert.deepEqual(await ids(null), before, "the same page, 1.5 s later");
+    assert.ok((await ids(fanId)).includes(fresh.id), "a signed-in visitor sees the new show at once");
+    now += 1_000;
+    assert.ok((await ids(null)).includes(fresh.id), "2.5 s later the signed-out page is built again");
+  });
 });

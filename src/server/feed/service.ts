@@ -6,6 +6,7 @@ import type { Catalog } from "../catalog/service.ts";
 import type { NotificationsTables } from "../notifications/schema.ts";
 import type { Shows } from "../shows/service.ts";
 import type { Reviews } from "../reviews/service.ts";
+import { pageCache } from "../platform/page-cache.ts";
 
 /** One short video and its position in the videos domain's own order (an opaque cursor continuing after it). */
 export interface FeedVideoEntry {
@@ -72,6 +73,13 @@ const SNAPSHOT_KEEP_MS = 15 * 60_000;
 const MAX_LIVE = 2_000;
 const MAX_FOLLOWS = 1_000;
 const PRODUCTS_PER_ITEM = 3;
+/**
+ * Pages for signed-out visitors are the same for everyone at the same cursor: the first page most of all,
+ * which every visitor opening the app asks for. They are kept this long (viewer counts and a show that
+ * just went live or ended may be that much behind; a signed-in page, with its follows and reminders, is
+ * never kept).
+ */
+const ANONYMOUS_PAGE_MS = 2_000;
 
 function encodeCursor(p: Position): string {
   return Buffer.from(JSON.stringify(p)).toString("base64url");
@@ -230,62 +238,75 @@ export function createFeed(deps: FeedDeps): Feed {
     return out;
   }
 
-  return {
-    async page({ cursor, limit }, userId) {
-      const after = cursor ? decodeCursor(cursor) : null;
-      if (cursor && !after) return fail("validation_failed", "The cursor is not valid: start from the first page.");
-      const f = userId ? await follows(userId) : null;
-      const snap = await liveSnapshot(after?.n);
-      const pending: Pending[] = [];
-      for (let o = after ? ORDER.indexOf(after.s as (typeof ORDER)[number]) : 0; o < ORDER.length && pending.length <= limit; o++) {
-        const s = ORDER[o]!;
-        const seg = SEGMENTS[s]!;
-        if (seg.tier === 0 && !f) continue;
-        pending.push(...(await fetchSegment(s, seg, after && after.s === s ? after : null, limit + 1 - pending.length, f, snap)));
-      }
-      const taken = pending.slice(0, limit);
-      const last = taken.at(-1);
-      const nextCursor = pending.length > limit && last ? encodeCursor({ s: last.seg, k: last.key, i: last.id, n: snap.id, ...(last.videoCursor ? { v: last.videoCursor } : {}) }) : null;
+  type Page = { items: FeedItem[]; nextCursor: string | null };
+  const anonymousPages = pageCache<Page>({ max: 2_000, ttlMs: ANONYMOUS_PAGE_MS, clock });
 
-      const showIds = taken.filter((p) => !p.video && !p.review).map((p) => p.id);
-      const reviewIds = taken.filter((p) => p.review).map((p) => p.id);
-      const [rows, products, reminders, reviewCards] = await Promise.all([
-        summaries(showIds),
-        productsOf(showIds),
-        userId && showIds.length ? db.selectFrom("show_reminders").select("show_id").where("user_id", "=", userId).where("show_id", "in", showIds).execute() : Promise.resolve([]),
-        reviewIds.length && deps.reviews ? deps.reviews.feedCards(reviewIds) : Promise.resolve(new Map<string, FeedReviewCard>()),
-      ]);
-      const reminded = new Set(reminders.map((r) => r.show_id));
-      const items: FeedItem[] = [];
-      for (const p of taken) {
-        if (p.video) {
-          items.push({ kind: "video", video: p.video.video, products: p.video.products ?? [], followed: SEGMENTS[p.seg]!.tier === 0 });
-          continue;
-        }
-        if (p.review) {
-          const card = reviewCards.get(p.id);
-          if (!card) continue; // hidden or deleted meanwhile
-          items.push({ kind: "review", review: card, products: [{ ...card.product }], followed: SEGMENTS[p.seg]!.tier === 0 });
-          continue;
-        }
-        const row = rows.get(p.id);
-        if (!row) continue; // deleted meanwhile
-        const seg = SEGMENTS[p.seg]!;
-        const common = { show: row.summary, creatorName: row.creatorName, products: products.get(p.id) ?? [], followed: seg.tier === 0 || isFollowed(f, row.summary.hostId, row.summary.merchantId) };
-        if (seg.kind === "live") items.push({ kind: "live", ...common, playbackUrl: row.summary.status === "live" ? deps.playbackUrl(p.id) : null });
-        else if (seg.kind === "upcoming") items.push({ kind: "upcoming", ...common, reminded: reminded.has(p.id) });
-        else items.push({ kind: "replay", ...common, replayUrl: deps.replayUrl(p.id) });
-      }
-      // The products' star ratings on every strip: one read of the reviews' summaries per page.
-      if (deps.reviews) {
-        const strips = items.flatMap((i) => i.products);
-        const ratings = await deps.reviews.ratingsOf([...new Set(strips.map((p) => p.id))]);
-        for (const p of strips) {
-          const r = ratings.get(p.id);
-          if (r) p.rating = r;
-        }
-      }
-      return { ok: true, items, nextCursor };
+  return {
+    async page(q, userId) {
+      if (userId) return build(q, userId);
+      const key = `${q.limit}:${q.cursor ?? ""}`;
+      const kept = anonymousPages.get(key);
+      if (kept) return { ok: true, ...kept };
+      const r = await build(q, null);
+      if (r.ok) anonymousPages.set(key, { items: r.items, nextCursor: r.nextCursor }, anonymousPages.generation());
+      return r;
     },
   };
+
+  async function build({ cursor, limit }: FeedQuery, userId: string | null): Promise<Result<Page>> {
+    const after = cursor ? decodeCursor(cursor) : null;
+    if (cursor && !after) return fail("validation_failed", "The cursor is not valid: start from the first page.");
+    const f = userId ? await follows(userId) : null;
+    const snap = await liveSnapshot(after?.n);
+    const pending: Pending[] = [];
+    for (let o = after ? ORDER.indexOf(after.s as (typeof ORDER)[number]) : 0; o < ORDER.length && pending.length <= limit; o++) {
+      const s = ORDER[o]!;
+      const seg = SEGMENTS[s]!;
+      if (seg.tier === 0 && !f) continue;
+      pending.push(...(await fetchSegment(s, seg, after && after.s === s ? after : null, limit + 1 - pending.length, f, snap)));
+    }
+    const taken = pending.slice(0, limit);
+    const last = taken.at(-1);
+    const nextCursor = pending.length > limit && last ? encodeCursor({ s: last.seg, k: last.key, i: last.id, n: snap.id, ...(last.videoCursor ? { v: last.videoCursor } : {}) }) : null;
+
+    const showIds = taken.filter((p) => !p.video && !p.review).map((p) => p.id);
+    const reviewIds = taken.filter((p) => p.review).map((p) => p.id);
+    const [rows, products, reminders, reviewCards] = await Promise.all([
+      summaries(showIds),
+      productsOf(showIds),
+      userId && showIds.length ? db.selectFrom("show_reminders").select("show_id").where("user_id", "=", userId).where("show_id", "in", showIds).execute() : Promise.resolve([]),
+      reviewIds.length && deps.reviews ? deps.reviews.feedCards(reviewIds) : Promise.resolve(new Map<string, FeedReviewCard>()),
+    ]);
+    const reminded = new Set(reminders.map((r) => r.show_id));
+    const items: FeedItem[] = [];
+    for (const p of taken) {
+      if (p.video) {
+        items.push({ kind: "video", video: p.video.video, products: p.video.products ?? [], followed: SEGMENTS[p.seg]!.tier === 0 });
+        continue;
+      }
+      if (p.review) {
+        const card = reviewCards.get(p.id);
+        if (!card) continue; // hidden or deleted meanwhile
+        items.push({ kind: "review", review: card, products: [{ ...card.product }], followed: SEGMENTS[p.seg]!.tier === 0 });
+        continue;
+      }
+      const row = rows.get(p.id);
+      if (!row) continue; // deleted meanwhile
+      const seg = SEGMENTS[p.seg]!;
+      const common = { show: row.summary, creatorName: row.creatorName, products: products.get(p.id) ?? [], followed: seg.tier === 0 || isFollowed(f, row.summary.hostId, row.summary.merchantId) };
+      if (seg.kind === "live") items.push({ kind: "live", ...common, playbackUrl: row.summary.status === "live" ? deps.playbackUrl(p.id) : null });
+      else if (seg.kind === "upcoming") items.push({ kind: "upcoming", ...common, reminded: reminded.has(p.id) });
+      else items.push({ kind: "replay", ...common, replayUrl: deps.replayUrl(p.id) });
+    }
+    // The products' star ratings on every strip: one read of the reviews' summaries per page.
+    if (deps.reviews) {
+      const strips = items.flatMap((i) => i.products);
+      const ratings = await deps.reviews.ratingsOf([...new Set(strips.map((p) => p.id))]);
+      for (const p of strips) {
+        const r = ratings.get(p.id);
+        if (r) p.rating = r;
+      }
+    }
+    return { ok: true, items, nextCursor };
+  }
 }

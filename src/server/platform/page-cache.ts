@@ -1,9 +1,12 @@
 /**
- * Recent result pages by query. Type-ahead sends the same few prefixes ("sc", "scar") from every
+ * Recent result pages by key, bounded in entries and age. Search keeps pages by query until the index
+ * changes; the feed keeps anonymous pages for two seconds.
+ *
+ * Search: type-ahead sends the same few prefixes ("sc", "scar") from every
  * shopper, and each costs a full-text match and ranking of up to CANDIDATES entries; a page is a pure
  * function of the index, so it can be reused until the index changes. Every write to the index calls
  * `invalidate` (before and after it), and a page computed across a write is not stored (generation
- * check): a cached page is never older than the index it was read from. Bounded in entries and age.
+ * check): a cached page is never older than the index it was read from.
  */
 export interface PageCache<T> {
   get(key: string): T | undefined;

@@ -10,7 +10,7 @@ import { sqliteIndex } from "./sqlite-index.ts";
 import { postgresIndex } from "./postgres-index.ts";
 import { createSources, type CreatorData, type ProductData, type ShowData } from "./sources.ts";
 import { highlight, parseQuery, snippet } from "./text.ts";
-import { pageCache } from "./page-cache.ts";
+import { pageCache } from "../platform/page-cache.ts";
 import { sqliteReaders } from "./sqlite-reader.ts";
 
 /** Bump when what is indexed or how it is tokenized changes: the next start rebuilds the index. */
