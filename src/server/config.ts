@@ -13,6 +13,8 @@ const EnvSchema = z.object({
   DATA_DIR: z.string().default("./data"),
   DATABASE_URL: z.string().optional(),
   DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "lower-case letters, digits and _").optional(),
+  /** PostgreSQL: keep statements prepared on each connection (parsed and planned once); false behind a pooler that cannot carry them (PgBouncer in transaction mode before 1.21) */
+  DATABASE_PREPARED_STATEMENTS: bool.default(true),
   /** multi-node: the broker the nodes share (redis://, rediss:// or nats://); unset: one process, events in memory (docs/multi-node.md) */
   BROKER_URL: z.string().regex(/^(rediss?|nats):\/\/./i, "a redis://, rediss:// or nats:// URL").optional(),
   /** namespaces every broker key and subject, so several instances can share one Redis/NATS; default DATABASE_SCHEMA or "vetrina" */
@@ -102,7 +104,7 @@ export interface AppConfig {
   port: number;
   publicUrl: string;
   dataDir: string;
-  database: { kind: "sqlite"; file: string } | { kind: "postgres"; url: string; schema?: string };
+  database: { kind: "sqlite"; file: string } | { kind: "postgres"; url: string; schema?: string; preparedStatements?: boolean };
   /** the nodes' shared broker (BROKER_URL); null: a single process with the in-process event bus */
   broker: { url: string; prefix: string } | null;
   rtmp: { port: number; publicUrl: string };
@@ -174,7 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const dataDir = path.resolve(e.DATA_DIR);
   let database: AppConfig["database"] = { kind: "sqlite", file: path.join(dataDir, "vetrina.db") };
   if (e.DATABASE_URL) {
-    if (/^postgres(ql)?:\/\//.test(e.DATABASE_URL)) database = { kind: "postgres", url: e.DATABASE_URL, schema: e.DATABASE_SCHEMA };
+    if (/^postgres(ql)?:\/\//.test(e.DATABASE_URL)) database = { kind: "postgres", url: e.DATABASE_URL, schema: e.DATABASE_SCHEMA, preparedStatements: e.DATABASE_PREPARED_STATEMENTS };
     else if (e.DATABASE_URL.startsWith("sqlite:")) database = { kind: "sqlite", file: path.resolve(e.DATABASE_URL.slice("sqlite:".length)) };
     else throw new ConfigError("Invalid configuration:\n  DATABASE_URL: must start with postgres://, postgresql:// or sqlite:");
   }

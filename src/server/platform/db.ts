@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import SQLite from "better-sqlite3";
@@ -56,7 +57,8 @@ const SEARCH_POOL_MAX = 3;
 
 /**
  * `opts.pgSettings`: the main pool's session settings instead of SHORT_STATEMENTS (bench baselines run on
- * PostgreSQL's defaults).
+ * PostgreSQL's defaults). `config.preparedStatements: false`: the main pool sends every statement unnamed,
+ * as pg and Kysely do by default (see `preparing`).
  * `onIdleError`: a pooled PostgreSQL connection failed while idle (the server restarted, the network
  * dropped it). pg drops that connection and opens a new one for the next query; without a listener the
  * pool's "error" event would end the process.
@@ -74,17 +76,20 @@ export function openDatabase(config: AppConfig["database"], onIdleError: (err: E
   }
   // int8 (bigint) columns hold epoch-millisecond instants and counters: read them as numbers.
   pg.types.setTypeParser(20, (v) => Number(v));
-  const poolOf = (max: number, settings: string[] = []) => {
+  const poolOf = (max: number, settings: string[] = [], prepare = false) => {
     const options = [...(config.schema ? [`-c search_path=${config.schema}`] : []), ...settings].join(" ");
     const pool = new pg.Pool({ connectionString: config.url, max, connectionTimeoutMillis: 5000, ...(options ? { options } : {}) });
     pool.on("error", onIdleError);
     // A connection can also fail while checked out between two statements (a transaction, a held
     // connection): pg then emits "error" on the client itself, which would end the process too. The
     // statement in flight fails on its own; this only keeps the event from being unhandled.
-    pool.on("connect", (client) => client.on("error", onIdleError));
+    pool.on("connect", (client) => {
+      client.on("error", onIdleError);
+      if (prepare) preparing(client);
+    });
     return pool;
   };
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: poolOf(10, opts.pgSettings ?? SHORT_STATEMENTS) }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: poolOf(10, opts.pgSettings ?? SHORT_STATEMENTS, config.preparedStatements ?? true) }) });
   // pg connects lazily: a process that never searches never opens these connections. They only rank
   // (search/postgres-index.ts), where reading the whole index sequentially is never the right plan, and
   // where the pages a bitmap scan reads at random are cached (the default random_page_cost of 4 models a
@@ -98,6 +103,42 @@ export function openDatabase(config: AppConfig["database"], onIdleError: (err: E
     close: async () => {
       await Promise.all([db.destroy(), searchDb.destroy()]);
     },
+  };
+}
+
+/** Statements a PostgreSQL connection keeps prepared (by SQL text); others beyond it are sent unnamed. */
+const PREPARED_PER_CONNECTION = 1_000;
+const PREPARABLE = /^\s*(select|insert|update|delete|with)\b/i;
+
+/**
+ * Kysely sends every statement unnamed, so PostgreSQL parses and plans it on every execution: on the
+ * bench:feed database planning was most of a feed page's 12–15 statements (0.2–1.5 ms each to run,
+ * about as much to plan). Here a pooled connection names each parameterized statement by a hash of its
+ * text, so pg prepares it once per connection and then only binds and executes it; PostgreSQL replans
+ * a prepared statement when a table it reads changes, and after five executions keeps a generic plan
+ * only if it costs no more than the custom ones (plan_cache_mode = auto). Transaction control and other
+ * utility statements stay unnamed, and each connection keeps at most PREPARED_PER_CONNECTION texts
+ * (texts are parameterized, so the set is small; `in (…)` lists of many lengths stay bounded by it).
+ */
+function preparing(client: pg.PoolClient): void {
+  const prepared = new Set<string>();
+  // A prepared `select *` fails with "cached plan must not change result type" once its table gains a
+  // column (another node's migration during a rolling upgrade): that statement fails once, and from then
+  // on this connection prepares every text under new names.
+  let generation = 0;
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as { query: unknown }).query = (first: unknown, ...rest: unknown[]) => {
+    if (typeof first === "string" && Array.isArray(rest[0]) && rest.length === 1 && PREPARABLE.test(first)) {
+      const name = `v${generation}_${crypto.createHash("sha1").update(first).digest("base64url")}`;
+      if (prepared.has(name) || prepared.size < PREPARED_PER_CONNECTION) {
+        prepared.add(name);
+        return (query({ name, text: first, values: rest[0] }) as Promise<unknown>).catch((err: { code?: string; message?: string }) => {
+          if (err?.code === "0A000" && err.message?.includes("cached plan must not change result type")) generation += 1;
+          throw err;
+        });
+      }
+    }
+    return query(first, ...rest);
   };
 }
 
