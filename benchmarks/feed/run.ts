@@ -27,6 +27,7 @@ import os from "node:os";
 import path from "node:path";
 import { freePort } from "../../test/support/harness.ts";
 import { spawnServer, stopGracefully } from "../../test/support/child-server.ts";
+import pg from "pg";
 import { openDatabase } from "../../src/server/platform/db.ts";
 import { SEGMENTS } from "../../src/server/feed/service.ts";
 import { appendResults, machineDescription, percentile } from "../support/report.ts";
@@ -234,11 +235,42 @@ function swipeTable(s: SwipeReport): string {
 
 /* ---------------- main ---------------- */
 
+/**
+ * PostgreSQL's memory decides what this bench measures: with the default shared_buffers (128 MB) the
+ * 2.8 GB dataset is read from disk and the run is I/O-bound. Report the setting, warn when the database
+ * does not fit, and load the database into shared buffers (pg_prewarm, where the extension can be
+ * created) so that every run starts warm.
+ */
+async function postgresMemory(url: string): Promise<string> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const buffers = (await client.query("select setting::bigint * 8192 as bytes, current_setting('shared_buffers') as shown from pg_settings where name = 'shared_buffers'")).rows[0];
+    const size = Number((await client.query("select pg_database_size(current_database()) as n")).rows[0].n);
+    const gb = (n: number) => `${(n / 2 ** 30).toFixed(1)} GB`;
+    let warm = "not pre-warmed (pg_prewarm unavailable)";
+    try {
+      await client.query("create extension if not exists pg_prewarm");
+      const t = Date.now();
+      await client.query("select sum(pg_prewarm(c.oid)) from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relkind in ('r', 'i', 't', 'm') and n.nspname not in ('pg_catalog', 'information_schema')");
+      warm = `pre-warmed with pg_prewarm in ${((Date.now() - t) / 1000).toFixed(0)} s`;
+    } catch (err) {
+      log(`PostgreSQL: pg_prewarm: ${(err as Error).message}`);
+    }
+    const note = `shared_buffers ${buffers.shown}, database ${gb(size)}, ${warm}`;
+    if (Number(buffers.bytes) < size) log(`PostgreSQL: WARNING shared_buffers (${buffers.shown}) is smaller than the database (${gb(size)}): this run measures the disk as much as Vetrina (docs/deployment.md, PostgreSQL memory)`);
+    return note;
+  } finally {
+    await client.end();
+  }
+}
+
 async function main() {
   const machine = machineDescription();
   log(`bench:feed (${SIZE.name} dataset) on ${machine}`);
   const sections: string[] = [];
   const datasets: Dataset[] = [];
+  let pgMemory: string | null = null;
   for (const kind of DBS) {
     const target = defaultTarget(kind, SIZE);
     const ds = await ensureDataset(target, SIZE, log, flag("reseed"));
@@ -246,6 +278,10 @@ async function main() {
     if (flag("seed-only") || flag("no-load")) continue;
     const dbUrl = target.kind === "sqlite" ? `sqlite:${target.file}` : target.url;
     const label = kind === "sqlite" ? "SQLite" : "PostgreSQL";
+    if (target.kind === "postgres") {
+      pgMemory = await postgresMemory(target.url);
+      log(`PostgreSQL: ${pgMemory}`);
+    }
 
     log(`${label}: starting Vetrina`);
     const v = await startVetrina(dbUrl);
@@ -285,9 +321,10 @@ async function main() {
     .map((d) => `${d.target.kind === "sqlite" ? "SQLite" : "PostgreSQL"}: ${d.seededMs === null ? `cached (built in ${(d.builtMs / 1000).toFixed(0)} s)` : `seeded in ${(d.seededMs / 1000).toFixed(0)} s`}${d.migrated.length ? `, then migrated (${d.migrated.join(", ")})` : ""}`)
     .join("; ");
   log(`dataset: ${seeding}`);
+  const memory = pgMemory ? ` PostgreSQL: ${pgMemory}.` : "";
   if (flag("seed-only") || flag("no-record")) return;
   const body = [
-    `Dataset (${SIZE.name}): ${SIZE.shows.toLocaleString("en")} shows (${SIZE.live} live, ${SIZE.upcoming.toLocaleString("en")} scheduled, the rest ended, 95% with a replay), ${SIZE.videos.toLocaleString("en")} published short videos, ${SIZE.products.toLocaleString("en")} products (1–3 variants, English and Italian titles), ${SIZE.hosts.toLocaleString("en")} creators, ${SIZE.merchants} shops. ${seeding}.`,
+    `Dataset (${SIZE.name}): ${SIZE.shows.toLocaleString("en")} shows (${SIZE.live} live, ${SIZE.upcoming.toLocaleString("en")} scheduled, the rest ended, 95% with a replay), ${SIZE.videos.toLocaleString("en")} published short videos, ${SIZE.products.toLocaleString("en")} products (1–3 variants, English and Italian titles), ${SIZE.hosts.toLocaleString("en")} creators, ${SIZE.merchants} shops. ${seeding}.${memory}`,
     "",
     `Load: ${USERS} users over ${LOADGENS} load-generator processes (undici), half signed in (15 creators and 3 shops followed each). A user repeats: feed session (65%: from the top, or 55% of the time from deep in the replays at items ${"1%, 10%, 50%, 90%"} of them; 3–12 pages of ${PAGE} by cursor, 0.5–1 s between pages) or search session (35%: type-ahead at 2, 4, 6 letters 150–300 ms apart, then the full query; 20% a rare word); 1–2 s between sessions. Closed loop: the same with no think time. Warm-up ${WARMUP} s before each window. The baseline gets the same users, seeds and positions (as OFFSETs).`,
     "",
