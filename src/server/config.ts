@@ -13,7 +13,7 @@ const EnvSchema = z.object({
   DATA_DIR: z.string().default("./data"),
   DATABASE_URL: z.string().optional(),
   DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "lower-case letters, digits and _").optional(),
-  /** PostgreSQL: keep statements prepared on each connection (parsed and planned once); false behind a pooler that cannot carry them (PgBouncer in transaction mode before 1.21) */
+  /** PostgreSQL: keep statements prepared on each connection (parsed once; planned once where PostgreSQL settles on a generic plan); false behind a pooler that cannot carry them (PgBouncer in transaction mode before 1.21) */
   DATABASE_PREPARED_STATEMENTS: bool.default(true),
   /** multi-node: the broker the nodes share (redis://, rediss:// or nats://); unset: one process, events in memory (docs/multi-node.md) */
   BROKER_URL: z.string().regex(/^(rediss?|nats):\/\/./i, "a redis://, rediss:// or nats:// URL").optional(),

@@ -109,12 +109,23 @@ export function openDatabase(config: AppConfig["database"], onIdleError: (err: E
 /** Statements a PostgreSQL connection keeps prepared (by SQL text); others beyond it are sent unnamed. */
 const PREPARED_PER_CONNECTION = 1_000;
 const PREPARABLE = /^\s*(select|insert|update|delete|with)\b/i;
+/** SQL text → its hash, shared by every connection so that a statement's text is hashed once per process. */
+const hashes = new Map<string, string>();
+function hashOf(text: string): string {
+  let h = hashes.get(text);
+  if (h === undefined) {
+    if (hashes.size >= 10 * PREPARED_PER_CONNECTION) hashes.clear();
+    h = crypto.createHash("sha1").update(text).digest("base64url");
+    hashes.set(text, h);
+  }
+  return h;
+}
 
 /**
  * Kysely sends every statement unnamed, so PostgreSQL parses and plans it on every execution: on the
  * bench:feed database planning was most of a feed page's 12–15 statements (0.2–1.5 ms each to run,
  * about as much to plan). Here a pooled connection names each parameterized statement by a hash of its
- * text, so pg prepares it once per connection and then only binds and executes it; PostgreSQL replans
+ * text, so pg parses it once per connection and then only binds and executes it; PostgreSQL replans
  * a prepared statement when a table it reads changes, and after five executions keeps a generic plan
  * only if it costs no more than the custom ones (plan_cache_mode = auto). Transaction control and other
  * utility statements stay unnamed, and each connection keeps at most PREPARED_PER_CONNECTION texts
@@ -129,7 +140,7 @@ function preparing(client: pg.PoolClient): void {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
   (client as { query: unknown }).query = (first: unknown, ...rest: unknown[]) => {
     if (typeof first === "string" && Array.isArray(rest[0]) && rest.length === 1 && PREPARABLE.test(first)) {
-      const name = `v${generation}_${crypto.createHash("sha1").update(first).digest("base64url")}`;
+      const name = `v${generation}_${hashOf(first)}`;
       if (prepared.has(name) || prepared.size < PREPARED_PER_CONNECTION) {
         prepared.add(name);
         return (query({ name, text: first, values: rest[0] }) as Promise<unknown>).catch((err: { code?: string; message?: string }) => {
