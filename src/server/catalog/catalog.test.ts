@@ -38,6 +38,27 @@ describe("catalog", () => {
     assert.deepEqual(search.body.items.map((p) => p.id), [created.body.id]);
   });
 
+  test("product cards: first image, lowest price of the variants still on sale, status; unknown ids left out", async () => {
+    const m = await server.as("merchant");
+    const made = await m.products.create({
+      title: "Card mug",
+      currency: "EUR",
+      images: ["/uploads/mug-front.png", "/uploads/mug-back.png"],
+      variants: [
+        { options: { size: "S" }, price: 900, stock: 1 },
+        { options: { size: "L" }, price: 1500, stock: 1 },
+      ],
+    });
+    assert.equal(made.status, 201);
+    const [, large] = made.body.variants;
+    // The 9.00 variant is taken off sale: the card's price is the 15.00 one's; then the product is archived.
+    const edited = await m.products.update(made.body.id, { title: "Card mug", currency: "EUR", images: made.body.images, status: "archived", variants: [{ id: large!.id, options: { size: "L" }, price: 1500, stock: 1 }] });
+    assert.equal(edited.status, 200);
+    const cards = await server.app.catalog.cards([made.body.id, "prd_nosuchproduct", made.body.id]);
+    assert.deepEqual([...cards.values()], [{ id: made.body.id, title: "Card mug", imageUrl: "/uploads/mug-front.png", price: { amount: 1500, currency: "EUR" }, status: "archived" }]);
+    assert.equal((await server.app.catalog.cards([])).size, 0);
+  });
+
   test("saving the product form keeps the units sold while it was open", async () => {
     const m = await server.as("merchant");
     const p = (await m.products.create({ title: "Scarf", currency: "EUR", variants: [{ price: 2500, stock: 10 }] })).body;

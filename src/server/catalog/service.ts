@@ -12,6 +12,11 @@ export interface Catalog {
   setStock(merchantId: string, variantId: string, stock: number): Promise<Result<{ product: Product }>>;
   get(productId: string): Promise<Product | null>;
   getMany(productIds: string[]): Promise<Product[]>;
+  /**
+   * What a strip of product cards shows (feed items, short videos): title, first image, lowest active
+   * variant price, status; one statement, without descriptions or variants. Missing ids are left out.
+   */
+  cards(productIds: string[]): Promise<Map<string, ProductCard>>;
   list(merchantId: string, opts: { cursor?: string; limit: number; q?: string; status?: "active" | "archived" }): Promise<{ items: Product[]; nextCursor: string | null }>;
   /** For checkout: the variant with what a buyer needs to pay for it. */
   variantForSale(db: DbOrTx, variantId: string): Promise<VariantForSale | null>;
@@ -20,6 +25,15 @@ export interface Catalog {
   returnStock(tx: DbOrTx, variantId: string, quantity: number): Promise<void>;
   /** The merchant's products that have a variant with one of these SKUs: SKU → product id (for partner-store reports). */
   productIdsBySku(merchantId: string, skus: string[]): Promise<Map<string, string>>;
+}
+
+export interface ProductCard {
+  id: string;
+  title: string;
+  imageUrl: string | null;
+  /** the lowest price of its active variants; null when it has none */
+  price: { amount: number; currency: string } | null;
+  status: "active" | "archived";
 }
 
 export interface VariantForSale {
@@ -187,6 +201,23 @@ export function createCatalog(deps: { db: Db; bus: EventBus }): Catalog {
     },
 
     getMany: load,
+
+    async cards(ids) {
+      const out = new Map<string, ProductCard>();
+      if (!ids.length) return out;
+      const rows = await db
+        .selectFrom("products as p")
+        .select(["p.id", "p.title", "p.images", "p.currency", "p.status"])
+        .select((eb) => eb.selectFrom("variants as v").select((e) => e.fn.min<number>("v.price").as("m")).whereRef("v.product_id", "=", "p.id").where("v.active", "=", 1).as("min_price"))
+        .where("p.id", "in", [...new Set(ids)])
+        .execute();
+      for (const r of rows) {
+        const images = JSON.parse(r.images) as string[];
+        const price = r.min_price === null || r.min_price === undefined ? null : { amount: Number(r.min_price), currency: r.currency };
+        out.set(r.id, { id: r.id, title: r.title, imageUrl: images[0] ?? null, price, status: r.status });
+      }
+      return out;
+    },
 
     async list(merchantId, { cursor, limit, q, status }) {
       let query = db.selectFrom("products").select(["id", "created_at"]).where("merchant_id", "=", merchantId);

@@ -130,6 +130,23 @@ describe("feed", () => {
     assert.deepEqual(liveOrder, [...live].reverse(), "in the ranking of the first page: most viewers first");
   });
 
+  test("pages asked for at the same time share one live ranking snapshot", async () => {
+    const host = await newCreator(server, "feedsnap");
+    const shop = await newMerchant(server, "Feed Snapshot Shop");
+    for (let i = 0; i < 3; i++) await server.app.shows.markLive((await show(shop.merchantId, host.userId, `Snapshot live ${i}`, 0)).id);
+    let reads = 0;
+    const feed = createFeed({ db: server.app.db.db, catalog: server.app.catalog, shows: server.app.shows, viewerCount: () => (reads++, 0), playbackUrl: () => null, replayUrl: (id) => `/replays/${id}.m3u8` });
+    // Signed in (made-up users with no follows): no page is served from the signed-out cache.
+    const pages = await Promise.all(Array.from({ length: 8 }, (_, i) => feed.page({ limit: 1 }, `usr_snapshot_${i}`)));
+    const snapshotsOf = pages.map((p) => {
+      assert.ok(p.ok && p.nextCursor);
+      return JSON.parse(Buffer.from(p.nextCursor, "base64url").toString()).n as string;
+    });
+    assert.equal(new Set(snapshotsOf).size, 1, "one snapshot for all eight pages");
+    const live = Number((await server.app.db.db.selectFrom("shows").select((eb) => eb.fn.countAll().as("n")).where("status", "=", "live").executeTakeFirstOrThrow()).n);
+    assert.equal(reads, live, "each live show's viewers read once");
+  });
+
   test("videos come from the injected source; the cursor continues in it", async () => {
     const videos = Array.from({ length: 5 }, (_, i) => ({ id: `vid_${i}`, title: `Clip ${i}`, posterUrl: null, playbackUrl: null, creatorName: "Clipper", creatorHandle: null, merchantName: null, createdAt: new Date().toISOString() }));
     const feed = createFeed({

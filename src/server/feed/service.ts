@@ -1,5 +1,6 @@
 import type { FeedItem, FeedProduct, FeedQuery, FeedVideoCard } from "../../shared/contracts/feed.ts";
 import type { FeedReviewCard } from "../../shared/contracts/reviews.ts";
+import { sql } from "kysely";
 import type { Db } from "../platform/db.ts";
 import { fail, type Result } from "../platform/errors.ts";
 import type { Catalog } from "../catalog/service.ts";
@@ -17,7 +18,7 @@ export interface FeedVideoEntry {
 
 export interface FeedDeps {
   db: Db;
-  catalog: Pick<Catalog, "getMany">;
+  catalog: Pick<Catalog, "cards">;
   /** the items' show summaries come from the shows domain */
   shows: Pick<Shows, "summariesOf">;
   viewerCount(showId: string): number;
@@ -119,6 +120,7 @@ export function createFeed(deps: FeedDeps): Feed {
   // a snapshot of the counts, and its cursor names the snapshot so that the next pages keep that order.
   const snapshots = new Map<string, { at: number; counts: Map<string, number> }>();
   let snapSeq = 0;
+  let taking: Promise<{ id: string; counts: Map<string, number> }> | null = null;
   async function liveSnapshot(id: string | undefined): Promise<{ id: string; counts: Map<string, number> }> {
     const now = clock();
     if (id) {
@@ -127,26 +129,39 @@ export function createFeed(deps: FeedDeps): Feed {
     }
     const latest = [...snapshots.entries()].at(-1);
     if (!id && latest && now - latest[1].at < SNAPSHOT_REUSE_MS) return { id: latest[0], counts: latest[1].counts };
-    for (const [k, s] of snapshots) if (now - s.at > SNAPSHOT_KEEP_MS) snapshots.delete(k);
-    const rows = await db.selectFrom("shows").select("id").where("status", "=", "live").limit(MAX_LIVE).execute();
-    const counts = new Map(rows.map((r) => [r.id, deps.viewerCount(r.id)]));
-    const newId = `${now.toString(36)}${(snapSeq++).toString(36)}`;
-    snapshots.set(newId, { at: now, counts });
-    return { id: newId, counts };
+    // One snapshot at a time: the pages asked for while it is being taken share it (under load they were
+    // dozens, each reading every live show and each leaving a snapshot of its own behind).
+    taking ??= (async () => {
+      try {
+        for (const [k, s] of snapshots) if (now - s.at > SNAPSHOT_KEEP_MS) snapshots.delete(k);
+        const rows = await db.selectFrom("shows").select("id").where("status", "=", "live").limit(MAX_LIVE).execute();
+        const counts = new Map(rows.map((r) => [r.id, deps.viewerCount(r.id)]));
+        const newId = `${now.toString(36)}${(snapSeq++).toString(36)}`;
+        snapshots.set(newId, { at: now, counts });
+        return { id: newId, counts };
+      } finally {
+        taking = null;
+      }
+    })();
+    return taking;
   }
 
+  /** The creators (their user ids) and shops a viewer follows: one statement for both. */
   async function follows(userId: string) {
-    const [creators, merchants] = await Promise.all([
-      db
-        .selectFrom("creator_follows")
-        .innerJoin("creators", "creators.id", "creator_follows.creator_id")
-        .select("creators.user_id")
-        .where("creator_follows.follower_user_id", "=", userId)
-        .limit(MAX_FOLLOWS)
-        .execute(),
-      db.selectFrom("merchant_follows").select("merchant_id").where("follower_user_id", "=", userId).limit(MAX_FOLLOWS).execute(),
-    ]);
-    return { hosts: creators.map((r) => r.user_id), merchants: merchants.map((r) => r.merchant_id) };
+    const hosts = db
+      .selectFrom("creator_follows")
+      .innerJoin("creators", "creators.id", "creator_follows.creator_id")
+      .select([sql.lit("h").as("k"), "creators.user_id as id"])
+      .where("creator_follows.follower_user_id", "=", userId)
+      .limit(MAX_FOLLOWS);
+    const shops = db.selectFrom("merchant_follows").select([sql.lit("m").as("k"), "merchant_id as id"]).where("follower_user_id", "=", userId).limit(MAX_FOLLOWS);
+    // Each side keeps its own LIMIT inside a sub-select (SQLite allows no LIMIT on a UNION's arms).
+    const rows = await db
+      .selectFrom(hosts.as("h"))
+      .select(["h.k", "h.id"])
+      .unionAll(db.selectFrom(shops.as("m")).select(["m.k", "m.id"]))
+      .execute();
+    return { hosts: rows.filter((r) => r.k === "h").map((r) => r.id), merchants: rows.filter((r) => r.k === "m").map((r) => r.id) };
   }
   type Follows = Awaited<ReturnType<typeof follows>>;
 
@@ -223,15 +238,13 @@ export function createFeed(deps: FeedDeps): Feed {
       if (list.length < PRODUCTS_PER_ITEM) list.push(l.product_id);
       firsts.set(l.show_id, list);
     }
-    const products = new Map((await deps.catalog.getMany([...new Set([...firsts.values()].flat())])).map((p) => [p.id, p]));
+    const cards = await deps.catalog.cards([...firsts.values()].flat());
     for (const [showId, ids] of firsts) {
       out.set(
         showId,
         ids.flatMap((id) => {
-          const p = products.get(id);
-          if (!p) return [];
-          const prices = p.variants.map((v) => v.price);
-          return [{ id: p.id, title: p.title, imageUrl: p.images[0] ?? null, price: prices.length ? { amount: Math.min(...prices), currency: p.currency } : null }];
+          const c = cards.get(id);
+          return c ? [{ id: c.id, title: c.title, imageUrl: c.imageUrl, price: c.price }] : [];
         }),
       );
     }

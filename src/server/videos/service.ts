@@ -37,7 +37,7 @@ export interface VideosDeps {
   jobs: Pick<Jobs, "enqueue">;
   storage: MediaStorage;
   shows: Pick<Shows, "timeline">;
-  catalog: Pick<Catalog, "getMany">;
+  catalog: Pick<Catalog, "cards">;
   ffmpegPath: () => string;
   ffprobePath: () => string | null;
   clipBeforeMs: number;
@@ -455,15 +455,13 @@ export function createVideos(deps: VideosDeps): Videos {
       const ids = new Map<string, string[]>();
       for (const v of videos) if (Number(v.tags_set) !== 1 && v.product_id) ids.set(v.id, [v.product_id]);
       for (const l of links) ids.set(l.video_id, [...(ids.get(l.video_id) ?? []), l.product_id]);
-      const products = new Map((await deps.catalog.getMany([...new Set([...ids.values()].flat())])).map((p) => [p.id, p]));
+      const cards = await deps.catalog.cards([...new Set([...ids.values()].flat())]);
       for (const [videoId, list] of ids) {
         out.set(
           videoId,
           list.flatMap((id) => {
-            const p = products.get(id);
-            if (!p || p.status !== "active") return [];
-            const prices = p.variants.map((v) => v.price);
-            return [{ id: p.id, title: p.title, imageUrl: p.images[0] ?? null, price: prices.length ? { amount: Math.min(...prices), currency: p.currency } : null }];
+            const c = cards.get(id);
+            return c && c.status === "active" ? [{ id: c.id, title: c.title, imageUrl: c.imageUrl, price: c.price }] : [];
           }),
         );
       }
