@@ -440,13 +440,20 @@ export async function setLiveAgain(target: Target, liveIds: string[]) {
   }
 }
 
+/**
+ * PostgreSQL on this machine, through its Unix socket when Debian's is there: the app and the database
+ * then talk without the loopback TCP stack, as a one-machine deployment should (docs/deployment.md).
+ */
+const PG_SOCKET_DIR = "/var/run/postgresql";
+export const DEFAULT_PG = fs.existsSync(path.join(PG_SOCKET_DIR, ".s.PGSQL.5432")) ? `postgres://postgres@localhost/?host=${PG_SOCKET_DIR}` : "postgres://postgres@127.0.0.1:5432/";
+
 /** Where the cached datasets live: BENCH_FEED_DIR (SQLite files) and BENCH_FEED_PG (a server URL; one database per size). */
 export function defaultTarget(kind: "sqlite" | "postgres", size: DatasetSize): Target {
   if (kind === "sqlite") {
     const dir = process.env.BENCH_FEED_DIR ?? path.join(os.homedir(), ".cache", "vetrina-bench-feed");
     return { kind, file: path.join(dir, size.name, "vetrina.db") };
   }
-  const u = new URL(process.env.BENCH_FEED_PG ?? "postgres://postgres@127.0.0.1:5432/");
+  const u = new URL(process.env.BENCH_FEED_PG ?? DEFAULT_PG);
   u.pathname = `/vetrina_bench_feed${size.name === "full" ? "" : `_${size.name}`}`;
   return { kind, url: u.toString() };
 }

@@ -19,7 +19,8 @@
  * Options: --quick, --db=sqlite,postgres, --seconds=30 (think-time window), --closed-seconds=20,
  * --warmup=10, --users=200, --loadgens=2, --no-baseline, --no-load, --no-swipe, --swipes=12,
  * --seed-only, --reseed, --no-record (do not append to RESULTS.md).
- * Env: BENCH_FEED_DIR (SQLite cache dir), BENCH_FEED_PG (PostgreSQL server URL).
+ * Env: BENCH_FEED_DIR (SQLite cache dir), BENCH_FEED_PG (PostgreSQL server URL; default: Debian's Unix socket
+ * in /var/run/postgresql when it exists, else 127.0.0.1:5432).
  */
 import { fork, spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -257,7 +258,10 @@ async function postgresMemory(url: string): Promise<string> {
     } catch (err) {
       log(`PostgreSQL: pg_prewarm: ${(err as Error).message}`);
     }
-    const note = `shared_buffers ${buffers.shown}, database ${gb(size)}, ${warm}`;
+    const socket = new URL(url).searchParams.get("host");
+    const via = socket?.startsWith("/") ? `connected through the Unix socket in ${socket}` : `connected over TCP to ${new URL(url).host}`;
+    const huge = (await client.query("select current_setting('huge_pages') as v")).rows[0].v;
+    const note = `${via}, shared_buffers ${buffers.shown} (huge_pages ${huge}), database ${gb(size)}, ${warm}`;
     if (Number(buffers.bytes) < size) log(`PostgreSQL: WARNING shared_buffers (${buffers.shown}) is smaller than the database (${gb(size)}): this run measures the disk as much as Vetrina (docs/deployment.md, PostgreSQL memory)`);
     return note;
   } finally {
