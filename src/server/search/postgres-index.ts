@@ -141,10 +141,9 @@ type Candidate = { id: number; score: number };
  * whole table (700 ms). So the choice is made here, from a measurement: the newest WINDOW entries are
  * walked first (a bounded cost, 1–2 ms); if they hold CANDIDATES matches, those are the answer.
  * Otherwise their share of matches predicts both plans' costs, the walk's (CANDIDATES / share entries)
- * and the bitmap's (share × the table), and the cheaper one is run. Ranking is the expensive part of a
- * match (ts_rank over a document costs about twice reading it), so a bitmap with many more matches than
- * it keeps ranks only the CANDIDATES it keeps, read again by id; the walk ranks what it matches, which
- * is what it keeps. On the bench:feed database (one thread, 487 queries) this took the slowest query
+ * and the bitmap's (share × the table), and the cheaper one is run. A bitmap with many more matches than it
+ * keeps ranks only the CANDIDATES it keeps (after sorting them by id, in the same statement); the walk
+ * ranks what it matches, which is what it keeps. On the bench:feed database (one thread, 487 queries) this took the slowest query
  * from 570–650 ms to 50 ms and the total time down by a third (docs/discovery.md#search).
  */
 async function newestMatches(readDb: Db, query: RawBuilder<unknown>, kind: SearchKind | null, tableSize: () => Promise<number>, tuning: MatchTuning): Promise<Candidate[]> {
@@ -172,15 +171,15 @@ async function newestMatches(readDb: Db, query: RawBuilder<unknown>, kind: Searc
     onPlan("walk");
     return toKeys((await walked(sql`(select id, kind, document from search_entries order by id desc offset 0)`).execute(readDb)).rows);
   }
-  const byBitmap = <R>(columns: RawBuilder<unknown>) => sql<R>`select ${columns} from search_entries e where e.document @@ (${query}) ${ofKind} order by e.id + 0 desc limit ${candidates}`.execute(readDb);
-  // Few more matches than kept: rank them as they are read. Many more: rank only the ones kept.
+  const byBitmap = (columns: RawBuilder<unknown>) => sql`select ${columns} from search_entries e where e.document @@ (${query}) ${ofKind} order by e.id + 0 desc limit ${candidates}`;
+  // Few more matches than kept: rank them as they are read. Many more: rank only the ones kept, after the
+  // sort, in the same statement (the sort carries their documents; reading them again by id cost a
+  // second statement and 1,000 index look-ups, about 5 ms of every such query on the bench:feed database).
   if (share * entries <= 2 * candidates) {
     onPlan("bitmap");
-    return toKeys((await byBitmap<Candidate>(sql`e.id, ${rank} as score`)).rows);
+    return toKeys((await byBitmap(sql`e.id, ${rank} as score`).execute(readDb)).rows as Candidate[]);
   }
   onPlan("bitmap-then-rank");
-  const ids = (await byBitmap<{ id: number }>(sql`e.id`)).rows.map((r) => Number(r.id));
-  if (!ids.length) return [];
-  const ranked = await sql<Candidate>`select e.id, ${rank} as score from search_entries e where e.id = any(${ids}::bigint[])`.execute(readDb);
-  return toKeys(ranked.rows);
+  const kept = byBitmap(sql`e.id, e.document`);
+  return toKeys((await sql<Candidate>`select e.id, ${rank} as score from (${kept}) e`.execute(readDb)).rows);
 }
