@@ -3,7 +3,7 @@
  * schema with bulk inserts in transactions, then indexed by the search domain's own rebuild.
  *
  * Built once per database and reused: the database carries a `bench_feed_meta` row naming the
- * generator version, the sizes and the search INDEX_VERSIONS entry; when they match, seeding is skipped (new
+ * generator version, the sizes and the search INDEX_VERSION; when they match, seeding is skipped (new
  * migrations are applied to the cached data, as a deployment would). Each run then moves the
  * upcoming shows by the time elapsed since seeding, so "the next week" stays the next week.
  */
@@ -17,7 +17,7 @@ import { sql } from "kysely";
 import { openDatabase, type DbHandle } from "../../src/server/platform/db.ts";
 import { migrateToLatest } from "../../src/server/platform/migrate.ts";
 import { InProcessBus } from "../../src/server/platform/bus.ts";
-import { createSearch, INDEX_VERSIONS } from "../../src/server/search/service.ts";
+import { createSearch, INDEX_VERSION } from "../../src/server/search/service.ts";
 import { EN, FIRST_NAMES, IT, LAST_NAMES, RARE, SHOW_WORDS } from "./words.ts";
 import { prng } from "../support/prng.ts";
 
@@ -357,7 +357,7 @@ function open(target: Target): DbHandle {
 
 /** Reuses the cached dataset when it matches; otherwise seeds it from scratch (slow) and indexes it. */
 export async function ensureDataset(target: Target, size: DatasetSize, log: (s: string) => void, force = false): Promise<Dataset> {
-  const wanted = (m: Meta | null) => !!m && m.generator === GENERATOR_VERSION && m.indexVersion === INDEX_VERSIONS[target.kind] && JSON.stringify(m.size) === JSON.stringify(size);
+  const wanted = (m: Meta | null) => !!m && m.generator === GENERATOR_VERSION && m.indexVersion === INDEX_VERSION && JSON.stringify(m.size) === JSON.stringify(size);
   if (target.kind === "postgres") await pgEnsureDatabase(target.url);
   let h = target.kind === "sqlite" && !fs.existsSync(target.file) ? null : open(target);
   let meta = h ? await readMeta(h) : null;
@@ -403,7 +403,7 @@ export async function ensureDataset(target: Target, size: DatasetSize, log: (s: 
   if (target.kind === "postgres") await sql`vacuum analyze`.execute(h.db);
   else h.sqlite!.pragma("synchronous = NORMAL");
   const builtMs = Date.now() - started;
-  meta = { generator: GENERATOR_VERSION, size, indexVersion: INDEX_VERSIONS[target.kind], anchor, builtMs, liveIds };
+  meta = { generator: GENERATOR_VERSION, size, indexVersion: INDEX_VERSION, anchor, builtMs, liveIds };
   await sql`create table if not exists bench_feed_meta (key text primary key, value text not null)`.execute(h.db);
   await sql`delete from bench_feed_meta`.execute(h.db);
   await sql`insert into bench_feed_meta (key, value) values ('dataset', ${JSON.stringify(meta)})`.execute(h.db);

@@ -6,7 +6,7 @@
  * Dataset (dataset.ts): 100,000 shows (300 live, 3,000 upcoming, the rest ended, most with a replay),
  * 100,000 published short videos, 1,000,000 products with 1–3 variants, English and Italian titles;
  * seeded once per database (slow; the time is printed) and reused while the generator, sizes and the
- * search INDEX_VERSIONS entry are unchanged. `--quick` uses a small dataset (smoke test of the bench itself).
+ * search INDEX_VERSION are unchanged. `--quick` uses a small dataset (smoke test of the bench itself).
  *
  * Load (loadgen.ts, separate processes, undici): 200 users (half signed in, with follows), each
  * repeating feed sessions (from the top or from deep in the replays, page after page by cursor) and

@@ -45,28 +45,14 @@ export function tsquery(q: ParsedQuery): RawBuilder<unknown> {
   return sql.join(groups, sql` && `);
 }
 
-/**
- * How newestMatches finds a query's candidates, and their sizes (tests make them small). "buckets-missed":
- * the recency buckets held fewer matches than wanted, and the query was answered by bitmap-then-rank.
- */
-export type MatchPlan = "window" | "walk" | "bitmap" | "buckets" | "buckets-missed" | "bitmap-then-rank";
+/** How newestMatches finds a query's candidates: its four ways, and their sizes (tests make them small). */
+export type MatchPlan = "window" | "walk" | "bitmap" | "bitmap-then-rank";
 export interface MatchTuning {
   window: number;
   candidates: number;
-  /** entry ids per recency bucket (BUCKET); part of the index's format */
-  bucket?: number;
   /** called with the way each query was answered */
   onPlan?(plan: MatchPlan): void;
 }
-
-/**
- * Every document carries the lexeme `~<id / BUCKET>` (no parsed word starts with `~`): its recency bucket.
- * A query whose matches are many but not common enough to walk for asks GIN for its matches in the
- * newest buckets only (newestMatches), so the heap is read for about the matches it keeps rather than
- * for all of them. A change of BUCKET is a change of the index format (INDEX_VERSIONS.postgres).
- */
-export const BUCKET = 16_384;
-const bucketLexeme = (id: RawBuilder<unknown>, size: number) => sql`('~' || (${id} / ${sql.lit(size)})::text)`;
 
 /**
  * `readDb`: where the ranking statements run (a small pool of their own, so they never starve the app's); writes use `db0`.
@@ -74,7 +60,6 @@ const bucketLexeme = (id: RawBuilder<unknown>, size: number) => sql`('~' || (${i
  */
 export function postgresIndex(db0: Db, readDb: Db = db0, tuning: MatchTuning = { window: WINDOW, candidates: CANDIDATES }): SearchIndex {
   const db = db0.withTables<SearchTables>();
-  const bucket = tuning.bucket ?? BUCKET;
   // The table's size as the planner knows it (pg_class.reltuples, kept by ANALYZE), read once a minute.
   let size = { value: 0, at: -Infinity };
   const entries = async () => {
@@ -93,17 +78,12 @@ export function postgresIndex(db0: Db, readDb: Db = db0, tuning: MatchTuning = {
         (d) => sql`(${d.kind}::text, ${d.ref}::text, ${d.title}::text, ${d.body}::text, ${d.image}::text, ${JSON.stringify(d.data)}::text, ${now}::bigint, ${document(d)})`,
       );
       // The prefixes are added in the SELECT, one expression for the whole batch: written into each VALUES
-      // row, the 500 sub-selects were each planned, which made a batch 6 times slower. The recency bucket
-      // needs the entry's id: its own for a ref already indexed, else the next of the sequence. Two writers
-      // indexing the same new ref at once: the loser's update takes the winner's id, so its document's
-      // bucket is recomputed from the row's id (ts_delete drops the one computed from its own).
-      await sql`insert into search_entries (id, kind, ref, title, body, image, data, updated_at, document)
-        select w.id, w.kind, w.ref, w.title, w.body, w.image, w.data, w.updated_at, ${withPrefixes(sql`w.doc`)} || array_to_tsvector(array[${bucketLexeme(sql`w.id`, bucket)}])
-        from (select v.*, coalesce((select s.id from search_entries s where s.ref = v.ref), nextval(pg_get_serial_sequence('search_entries', 'id'))) as id
-          from (values ${sql.join(rows)}) v (kind, ref, title, body, image, data, updated_at, doc)) w
+      // row, the 500 sub-selects were each planned, which made a batch 6 times slower.
+      await sql`insert into search_entries (kind, ref, title, body, image, data, updated_at, document)
+        select v.kind, v.ref, v.title, v.body, v.image, v.data, v.updated_at, ${withPrefixes(sql`v.doc`)}
+        from (values ${sql.join(rows)}) v (kind, ref, title, body, image, data, updated_at, doc)
         on conflict (ref) do update set kind = excluded.kind, title = excluded.title, body = excluded.body, image = excluded.image,
-        data = excluded.data, updated_at = excluded.updated_at,
-        document = ts_delete(excluded.document, array[${bucketLexeme(sql`excluded.id`, bucket)}]) || array_to_tsvector(array[${bucketLexeme(sql`search_entries.id`, bucket)}])`.execute(db);
+        data = excluded.data, updated_at = excluded.updated_at, document = excluded.document`.execute(db);
     },
 
     async remove(refs) {
@@ -167,15 +147,14 @@ type Candidate = { id: number; score: number };
  * from 570–650 ms to 50 ms and the total time down by a third (docs/discovery.md#search).
  */
 async function newestMatches(readDb: Db, query: RawBuilder<unknown>, kind: SearchKind | null, tableSize: () => Promise<number>, tuning: MatchTuning): Promise<Candidate[]> {
-  const { window, candidates, bucket = BUCKET, onPlan = () => {} } = tuning;
+  const { window, candidates, onPlan = () => {} } = tuning;
   const ofKind = kind ? sql`and e.kind = ${kind}` : sql``;
   const rank = sql`ts_rank(e.document, ${query})::float8`;
-  const walked = (from: RawBuilder<unknown>, extra = sql``) =>
-    sql<Candidate & { top?: number }>`select e.id, ${rank} as score ${extra} from ${from} e where e.document @@ (${query}) ${ofKind} order by e.id desc limit ${candidates}`;
+  const walked = (from: RawBuilder<unknown>) =>
+    sql<Candidate>`select e.id, ${rank} as score from ${from} e where e.document @@ (${query}) ${ofKind} order by e.id desc limit ${candidates}`;
   const toKeys = (rows: Candidate[]) => rows.map((r) => ({ id: Number(r.id), score: Number(r.score) }));
-  // A sub-select with its own LIMIT is walked as it is (the filter cannot move into it). `top`: the newest
-  // entry's id, for the recency buckets below.
-  const newest = await walked(sql`(select id, kind, document from search_entries order by id desc limit ${window})`, sql`, (select max(id) from search_entries) as top`).execute(readDb);
+  // A sub-select with its own LIMIT is walked as it is (the filter cannot move into it).
+  const newest = await walked(sql`(select id, kind, document from search_entries order by id desc limit ${window})`).execute(readDb);
   if (newest.rows.length >= candidates) {
     onPlan("window");
     return toKeys(newest.rows);
@@ -192,32 +171,15 @@ async function newestMatches(readDb: Db, query: RawBuilder<unknown>, kind: Searc
     onPlan("walk");
     return toKeys((await walked(sql`(select id, kind, document from search_entries order by id desc offset 0)`).execute(readDb)).rows);
   }
-  const byBitmap = (columns: RawBuilder<unknown>, matching: RawBuilder<unknown>) => sql`select ${columns} from search_entries e where e.document @@ (${matching}) ${ofKind} order by e.id + 0 desc limit ${candidates}`;
-  // Few more matches than kept: rank them as they are read.
+  const byBitmap = (columns: RawBuilder<unknown>) => sql`select ${columns} from search_entries e where e.document @@ (${query}) ${ofKind} order by e.id + 0 desc limit ${candidates}`;
+  // Few more matches than kept: rank them as they are read. Many more: rank only the ones kept, after the
+  // sort, in the same statement (the sort carries their documents; reading them again by id cost a
+  // second statement and 1,000 index look-ups, about 5 ms of every such query on the bench:feed database).
   if (share * entries <= 2 * candidates) {
     onPlan("bitmap");
-    return toKeys((await byBitmap(sql`e.id, ${rank} as score`, query).execute(readDb)).rows as Candidate[]);
+    return toKeys((await byBitmap(sql`e.id, ${rank} as score`).execute(readDb)).rows as Candidate[]);
   }
-  // Many more: rank only the ones kept, after the sort, in the same statement (the sort carries their
-  // documents; reading them again by id cost a second statement and 1,000 index look-ups, about 5 ms of
-  // every such query on the bench:feed database).
-  const keptAndRanked = async (matching: RawBuilder<unknown>) =>
-    toKeys((await sql<Candidate>`select e.id, ${rank} as score from (${byBitmap(sql`e.id, e.document`, matching)}) e`.execute(readDb)).rows);
-  // And first from the newest recency buckets only, those that should hold twice the candidates at the
-  // window's share (ids are spent by deleted entries too: spread by the table's ids per entry), plus the
-  // bucket after the newest (entries written since `top` was read). If they hold fewer, all of them.
-  const top = Number(newest.rows[0]!.top ?? 0);
-  const idsPerEntry = Math.max(1, top / entries);
-  const newestBucket = Math.floor(top / bucket);
-  const lowest = Math.floor((top - ((2 * candidates) / share) * idsPerEntry) / bucket);
-  if (lowest > 0) {
-    const buckets = Array.from({ length: newestBucket + 2 - lowest }, (_, i) => `'~${lowest + i}'`).join(" | ");
-    const kept = await keptAndRanked(sql`(${query}) && ${buckets}::tsquery`);
-    if (kept.length >= candidates) {
-      onPlan("buckets");
-      return kept;
-    }
-    onPlan("buckets-missed");
-  } else onPlan("bitmap-then-rank");
-  return keptAndRanked(query);
+  onPlan("bitmap-then-rank");
+  const kept = byBitmap(sql`e.id, e.document`);
+  return toKeys((await sql<Candidate>`select e.id, ${rank} as score from (${kept}) e`.execute(readDb)).rows);
 }

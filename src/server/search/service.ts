@@ -13,11 +13,8 @@ import { highlight, parseQuery, snippet } from "./text.ts";
 import { pageCache } from "../platform/page-cache.ts";
 import { sqliteReaders } from "./sqlite-reader.ts";
 
-/**
- * Bump when what is indexed or how it is tokenized changes, per database (each keeps its own format):
- * the next start rebuilds the index. PostgreSQL 2: documents carry their recency bucket (postgres-index.ts).
- */
-export const INDEX_VERSIONS = { sqlite: "1", postgres: "2" } as const;
+/** Bump when what is indexed or how it is tokenized changes: the next start rebuilds the index. */
+export const INDEX_VERSION = "1";
 const BATCH = 500;
 /** Result pages kept for repeated queries (page-cache.ts): bounded, and never older than the index. */
 const PAGE_CACHE_ENTRIES = 5_000;
@@ -27,7 +24,7 @@ export interface Search {
   search(query: SearchQuery): Promise<Result<SearchPage>>;
   /** Re-indexes everything from the source tables (start-up after a format change, operators, tests). */
   rebuild(): Promise<{ indexed: number }>;
-  /** Rebuilds when the index was built by another of INDEX_VERSIONS (or never); true when it did. */
+  /** Rebuilds when the index was built by another INDEX_VERSION (or never); true when it did. */
   ensureBuilt(): Promise<boolean>;
   /** Resolves once the index has applied every event received so far. */
   idle(): Promise<void>;
@@ -64,7 +61,6 @@ export function createSearch(deps: {
   const readers = deps.dialect === "sqlite" && deps.sqliteFile && deps.sqliteFile !== ":memory:" ? sqliteReaders(deps.sqliteFile) : null;
   const store: SearchIndex = deps.dialect === "postgres" ? postgresIndex(deps.db, deps.searchDb) : sqliteIndex(deps.db, readers);
   const sources = createSources(deps.db);
-  const version = INDEX_VERSIONS[deps.dialect];
   const pages = pageCache<SearchPage>({ max: PAGE_CACHE_ENTRIES, ttlMs: PAGE_CACHE_MS });
   /** Every write to the index invalidates the cached pages, before (so no read of the old index is stored) and after. */
   const written = async (write: () => Promise<void>) => {
@@ -131,8 +127,8 @@ export function createSearch(deps: {
     await (store.bulk ? store.bulk(fill) : fill());
     await db
       .insertInto("search_meta")
-      .values({ key: "version", value: version })
-      .onConflict((oc) => oc.column("key").doUpdateSet({ value: version }))
+      .values({ key: "version", value: INDEX_VERSION })
+      .onConflict((oc) => oc.column("key").doUpdateSet({ value: INDEX_VERSION }))
       .execute();
     return { indexed };
   }
@@ -178,10 +174,10 @@ export function createSearch(deps: {
 
     async ensureBuilt() {
       const row = await db.selectFrom("search_meta").select("value").where("key", "=", "version").executeTakeFirst();
-      if (row?.value === version) return false;
+      if (row?.value === INDEX_VERSION) return false;
       const started = Date.now();
       const { indexed } = await rebuild();
-      log.info({ indexed, ms: Date.now() - started, version }, "search: index rebuilt");
+      log.info({ indexed, ms: Date.now() - started, version: INDEX_VERSION }, "search: index rebuilt");
       return true;
     },
 
