@@ -36,6 +36,11 @@ export interface ProductCard {
   status: "active" | "archived";
 }
 
+/** A card as a strip shows it (feed items, short videos): everything but its status. */
+export function stripItem({ status: _status, ...item }: ProductCard): Omit<ProductCard, "status"> {
+  return item;
+}
+
 export interface VariantForSale {
   variantId: string;
   variantTitle: string;

@@ -3,7 +3,7 @@ import type { FeedReviewCard } from "../../shared/contracts/reviews.ts";
 import { sql } from "kysely";
 import type { Db } from "../platform/db.ts";
 import { fail, type Result } from "../platform/errors.ts";
-import type { Catalog } from "../catalog/service.ts";
+import { stripItem, type Catalog } from "../catalog/service.ts";
 import type { NotificationsTables } from "../notifications/schema.ts";
 import type { Shows } from "../shows/service.ts";
 import type { Reviews } from "../reviews/service.ts";
@@ -244,7 +244,7 @@ export function createFeed(deps: FeedDeps): Feed {
         showId,
         ids.flatMap((id) => {
           const c = cards.get(id);
-          return c ? [{ id: c.id, title: c.title, imageUrl: c.imageUrl, price: c.price }] : [];
+          return c ? [stripItem(c)] : [];
         }),
       );
     }

@@ -18,8 +18,8 @@ type Reply = { id: number; rows?: unknown[]; error?: string };
 /**
  * `count` workers (default: one per core, at most 2), each with its own read-only connection to `file`.
  * Two on a two-core machine too: with one, every search waited for the one before it, and bursts of
- * type-ahead queued (bench:feed, SQLite, 200 users: type-ahead p99 59 ms with one reader, 44 ms with two;
- * feed pages 11 → 14 ms, as the readers now share the cores with the main thread).
+ * type-ahead queued (bench:feed, SQLite, 200 users, one run each: type-ahead p99 59 ms with one reader,
+ * 44 ms with two; feed pages 11 → 14 ms, as the readers now share the cores with the main thread).
  */
 export function sqliteReaders(file: string, count = Math.min(2, Math.max(1, os.availableParallelism()))): SqliteReaders {
   const url = new URL("./sqlite-reader-worker.mjs", import.meta.url);

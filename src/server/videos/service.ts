@@ -3,7 +3,7 @@ import type { Kysely } from "kysely";
 import type { User } from "../../shared/contracts/accounts.ts";
 import type { FeedProduct } from "../../shared/contracts/feed.ts";
 import { MAX_VIDEO_PRODUCTS, type ShortVideo, type ShortVideoPlayback, type StudioClip } from "../../shared/contracts/videos.ts";
-import type { Catalog } from "../catalog/service.ts";
+import { stripItem, type Catalog } from "../catalog/service.ts";
 import type { Database, Db } from "../platform/db.ts";
 import { fail, type Result } from "../platform/errors.ts";
 import { iso, isoOrNull } from "../platform/time.ts";
@@ -461,7 +461,7 @@ export function createVideos(deps: VideosDeps): Videos {
           videoId,
           list.flatMap((id) => {
             const c = cards.get(id);
-            return c && c.status === "active" ? [{ id: c.id, title: c.title, imageUrl: c.imageUrl, price: c.price }] : [];
+            return c && c.status === "active" ? [stripItem(c)] : [];
           }),
         );
       }
