@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from "kysely";
 import type { Db } from "../platform/db.ts";
 import type { SearchKind, SearchTables } from "./schema.ts";
-import { CANDIDATES, type SearchIndex } from "./search-index.ts";
+import { CANDIDATES, type RankKey, type SearchIndex } from "./search-index.ts";
 import type { SearchDoc } from "./sources.ts";
 import { fold, type ParsedQuery } from "./text.ts";
 
@@ -109,11 +109,7 @@ export function postgresIndex(db0: Db, readDb: Db = db0, tuning: MatchTuning = {
       }
     },
 
-    async query(q, { kind, after, limit }) {
-      const candidates = await newestMatches(readDb, tsquery(q), kind, entries, tuning);
-      const page = after ? candidates.filter((c) => c.score < after.score || (c.score === after.score && c.id > after.id)) : candidates;
-      return page.sort((x, y) => y.score - x.score || x.id - y.id).slice(0, limit);
-    },
+    query: (q, { kind, after, limit }) => newestMatches(readDb, tsquery(q), kind, entries, tuning, after, limit),
   };
 }
 
@@ -129,10 +125,12 @@ const WALK = 0.55;
 const BITMAP = 2;
 
 type Candidate = { id: number; score: number };
+/** A row of `pageOf`: a candidate, whether it comes after the cursor, and how many candidates there were. */
+type PageRow = Candidate & { ok: boolean; n: number | string };
 
 /**
- * The CANDIDATES newest entries matching `query` (of `kind`), each with its score (float8: the cursor
- * carries it through JSON and back exactly).
+ * The page of a query: of the CANDIDATES newest entries matching `query` (of `kind`), the best `limit`
+ * after the cursor `after`, each with its score (float8: the cursor carries it through JSON and back exactly).
  *
  * PostgreSQL's planner picks between a backward primary-key walk (fast when matches are common: it
  * stops after CANDIDATES of them) and a GIN bitmap scan (fast when they are rare: it reads only the
@@ -146,21 +144,34 @@ type Candidate = { id: number; score: number };
  * ranks what it matches, which is what it keeps. On the bench:feed database (one thread, 487 queries) this took the slowest query
  * from 570–650 ms to 50 ms and the total time down by a third (docs/discovery.md#search).
  */
-async function newestMatches(readDb: Db, query: RawBuilder<unknown>, kind: SearchKind | null, tableSize: () => Promise<number>, tuning: MatchTuning): Promise<Candidate[]> {
+async function newestMatches(readDb: Db, query: RawBuilder<unknown>, kind: SearchKind | null, tableSize: () => Promise<number>, tuning: MatchTuning, after: RankKey | null, limit: number): Promise<RankKey[]> {
   const { window, candidates, onPlan = () => {} } = tuning;
   const ofKind = kind ? sql`and e.kind = ${kind}` : sql``;
   const rank = sql`ts_rank(e.document, ${query})::float8`;
   const walked = (from: RawBuilder<unknown>) =>
     sql<Candidate>`select e.id, ${rank} as score from ${from} e where e.document @@ (${query}) ${ofKind} order by e.id desc limit ${candidates}`;
-  const toKeys = (rows: Candidate[]) => rows.map((r) => ({ id: Number(r.id), score: Number(r.score) }));
+  // The page is picked from the candidates in the same statement: the best `limit` after the cursor
+  // (score descending, then id), so `limit` rows come back instead of up to CANDIDATES (which pg parsed
+  // into a thousand row objects per search, to keep 21). Rows before the cursor sort last rather than
+  // being filtered out, so that `n`, the number of candidates, comes back even when no row is left: the
+  // window's measurement needs it. Scores are float8 both ways (the cursor's comes from PostgreSQL's
+  // shortest exact output), so the cursor's score compares equal to the row it was taken from. `offset 0`
+  // keeps the ranking inside: flattened, ts_rank moved above the count, which then buffered every
+  // candidate's document (37 ms instead of 27 for `giacca ro` on the bench:feed database).
+  const ok = after ? sql`(c.score < ${after.score}::float8 or (c.score = ${after.score}::float8 and c.id > ${after.id}::bigint))` : sql`true`;
+  const pageOf = async (found: RawBuilder<Candidate>) => {
+    const { rows } = await sql<PageRow>`select p.id, p.score, p.ok, p.n from (select c.id, c.score, ${ok} as ok, count(*) over () as n from (${found} offset 0) c) p
+      order by p.ok desc, p.score desc, p.id limit ${limit}`.execute(readDb);
+    return { n: Number(rows[0]?.n ?? 0), page: rows.filter((r) => r.ok).map((r) => ({ id: Number(r.id), score: Number(r.score) })) };
+  };
   // A sub-select with its own LIMIT is walked as it is (the filter cannot move into it).
-  const newest = await walked(sql`(select id, kind, document from search_entries order by id desc limit ${window})`).execute(readDb);
-  if (newest.rows.length >= candidates) {
+  const newest = await pageOf(walked(sql`(select id, kind, document from search_entries order by id desc limit ${window})`));
+  if (newest.n >= candidates) {
     onPlan("window");
-    return toKeys(newest.rows);
+    return newest.page;
   }
   // Fewer matches than wanted: older ones may exist (the window says nothing about what lies before it).
-  const share = newest.rows.length / window;
+  const share = newest.n / window;
   const walk = share > 0 ? (candidates / share) * WALK : Infinity;
   const entries = Math.max(await tableSize(), window);
   const bitmap = share * entries * BITMAP;
@@ -169,7 +180,7 @@ async function newestMatches(readDb: Db, query: RawBuilder<unknown>, kind: Searc
   // `id + 0` leaves the primary key nothing to offer, and the GIN bitmap is the only cheap plan.
   if (walk < bitmap) {
     onPlan("walk");
-    return toKeys((await walked(sql`(select id, kind, document from search_entries order by id desc offset 0)`).execute(readDb)).rows);
+    return (await pageOf(walked(sql`(select id, kind, document from search_entries order by id desc offset 0)`))).page;
   }
   const byBitmap = (columns: RawBuilder<unknown>) => sql`select ${columns} from search_entries e where e.document @@ (${query}) ${ofKind} order by e.id + 0 desc limit ${candidates}`;
   // Few more matches than kept: rank them as they are read. Many more: rank only the ones kept, after the
@@ -177,9 +188,9 @@ async function newestMatches(readDb: Db, query: RawBuilder<unknown>, kind: Searc
   // second statement and 1,000 index look-ups, about 5 ms of every such query on the bench:feed database).
   if (share * entries <= 2 * candidates) {
     onPlan("bitmap");
-    return toKeys((await byBitmap(sql`e.id, ${rank} as score`).execute(readDb)).rows as Candidate[]);
+    return (await pageOf(byBitmap(sql`e.id, ${rank} as score`) as RawBuilder<Candidate>)).page;
   }
   onPlan("bitmap-then-rank");
   const kept = byBitmap(sql`e.id, e.document`);
-  return toKeys((await sql<Candidate>`select e.id, ${rank} as score from (${kept}) e`.execute(readDb)).rows);
+  return (await pageOf(sql<Candidate>`select e.id, ${rank} as score from (${kept}) e`)).page;
 }

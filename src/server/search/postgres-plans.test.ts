@@ -64,14 +64,14 @@ describe("PostgreSQL search plans", { skip: !pgUrl && "PostgreSQL only (TEST_DAT
     return rows.map((r) => Number(r.id));
   }
 
-  /** Every page of 3 the index gives, through the cursor. */
-  async function paged(text: string, kind: SearchKind | null): Promise<number[]> {
+  /** Every page of `size` the index gives, through the cursor. */
+  async function paged(text: string, kind: SearchKind | null, size = 3): Promise<number[]> {
     const out: number[] = [];
     let after: RankKey | null = null;
     for (let page = 0; page < 10; page++) {
-      const keys = await index.query(parseQuery(text)!, { kind, after, limit: 3 });
+      const keys = await index.query(parseQuery(text)!, { kind, after, limit: size });
       out.push(...keys.map((k) => k.id));
-      if (keys.length < 3) break;
+      if (keys.length < size) break;
       after = keys.at(-1)!;
     }
     return out;
@@ -94,6 +94,14 @@ describe("PostgreSQL search plans", { skip: !pgUrl && "PostgreSQL only (TEST_DAT
       assert.deepEqual(got, want);
     });
   }
+
+  test("the page after the last candidate is empty, and still answered from the window it was counted in", async () => {
+    plans.length = 0;
+    // 10 candidates in pages of 5: the third page has no row after the cursor.
+    const got = await paged("alpha ", null, 5);
+    assert.deepEqual(got, await expected("alpha ", null));
+    assert.deepEqual(plans, ["window", "window", "window"]);
+  });
 
   test("a word in no entry, or two common words never found together: nothing, by the bitmap (not a walk of every entry)", async () => {
     plans.length = 0;

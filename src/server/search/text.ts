@@ -16,15 +16,29 @@ export function words(text: string): string[] {
   return fold(text).match(WORD) ?? [];
 }
 
-/** A folded word with its English and Italian Snowball stems (the catalogue is in either language). */
-export function forms(word: string): string[] {
+/** Words whose forms were computed, with their forms: a bounded memo (emptied when full). */
+const FORMS_MEMO_MAX = 50_000;
+const formsMemo = new Map<string, readonly string[]>();
+
+/**
+ * A folded word with its English and Italian Snowball stems (the catalogue is in either language).
+ * Memoized: highlighting stems every word of every hit's title and description, and a catalogue's
+ * vocabulary is small, so the same words come back on every query (under bench:feed the stemmers were
+ * the most allocating code of a search after the database driver). The array is shared: never mutate it.
+ */
+export function forms(word: string): readonly string[] {
+  const known = formsMemo.get(word);
+  if (known) return known;
   const out = new Set([word]);
   // The stemmers expect words, not numbers or very long tokens.
   if (word.length > 2 && word.length < 40 && !/^\p{N}+$/u.test(word)) {
     out.add(englishStem(word));
     out.add(italianStem(word));
   }
-  return [...out];
+  const list = Object.freeze([...out]);
+  if (formsMemo.size >= FORMS_MEMO_MAX) formsMemo.clear();
+  formsMemo.set(word, list);
+  return list;
 }
 
 /** The terms a document is indexed under: every word with its stems, space-separated. */
@@ -42,7 +56,7 @@ const STOPWORDS = new Set(
 
 /** A parsed query: every term must match one of its forms; the last one also as a prefix (type-ahead). */
 export interface ParsedQuery {
-  terms: { word: string; forms: string[] }[];
+  terms: { word: string; forms: readonly string[] }[];
   /** the last word as typed so far: matched as a prefix */
   prefix: string | null;
 }
