@@ -126,7 +126,7 @@ const BITMAP = 2;
 
 type Candidate = { id: number; score: number };
 /** A row of `pageOf`: a candidate, whether it comes after the cursor, and how many candidates there were. */
-type PageRow = Candidate & { ok: boolean; n: number | string };
+type PageRow = Candidate & { ok: boolean; n: number };
 
 /**
  * The page of a query: of the CANDIDATES newest entries matching `query` (of `kind`), the best `limit`
