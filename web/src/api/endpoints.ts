@@ -61,7 +61,8 @@ export const api = {
   },
   /** shows, products and creators; public */
   feed: (cursor?: string | null, limit?: number) => http.get(`/api/v1/feed${qs({ cursor: cursor ?? undefined, limit: limit === undefined ? undefined : String(limit) })}`, FeedPage),
-  search: (q: string, type: SearchType, cursor?: string | null) => http.get(`/api/v1/search${qs({ q, type, cursor: cursor ?? undefined })}`, SearchPage),
+  search: (q: string, type: SearchType, cursor?: string | null, opts: { limit?: number; signal?: AbortSignal } = {}) =>
+    http.get(`/api/v1/search${qs({ q, type, cursor: cursor ?? undefined, limit: opts.limit })}`, SearchPage, { signal: opts.signal }),
   shows: {
     list: (status: ShowStatus) => http.get(`/api/v1/shows${qs({ status })}`, ShowList),
     get: (id: string) => http.get(`/api/v1/shows/${enc(id)}`, Show),

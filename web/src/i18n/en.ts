@@ -876,6 +876,10 @@ export const en = {
     hostedBy: (name: string) => `with ${name}`,
     inShow: "Watch in the show",
     noShow: "See the product",
+    suggestions: "Suggestions",
+    suggestionCount: (n: number) => (n ? `${num(n)} ${plural(n, "suggestion", "suggestions")}: up and down arrows to choose` : "No suggestions"),
+    seeAll: (q: string) => `See all results for “${q}”`,
+    noSuggestions: (q: string) => `Nothing yet for “${q}”: search anyway`,
   },
   notify: {
     title: "Notifications",

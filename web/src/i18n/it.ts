@@ -871,6 +871,10 @@ export const it: Messages = {
     hostedBy: (name: string) => `con ${name}`,
     inShow: "Guarda nella diretta",
     noShow: "Vedi il prodotto",
+    suggestions: "Suggerimenti",
+    suggestionCount: (n: number) => (n ? `${num(n)} ${plural(n, "suggerimento", "suggerimenti")}: frecce su e giù per scegliere` : "Nessun suggerimento"),
+    seeAll: (q: string) => `Vedi tutti i risultati per “${q}”`,
+    noSuggestions: (q: string) => `Ancora niente per “${q}”: cerca comunque`,
   },
   notify: {
     title: "Notifiche",

@@ -6,7 +6,7 @@ import { useI18n } from "../../i18n/index.tsx";
 import { Link, useLocation } from "../../router.tsx";
 import { Avatar, VerifiedBadge } from "../creator/bits.tsx";
 import { Highlighted } from "./highlighted.tsx";
-import { SearchBox, searchHref } from "./search-box.tsx";
+import { hitHref, SearchBox, searchHref } from "./search-box.tsx";
 
 const types: SearchType[] = ["all", "shows", "products", "creators"];
 
@@ -18,7 +18,7 @@ function Hit({ hit }: { hit: SearchHit }) {
   const { m, fmt } = useI18n();
   if (hit.kind === "creator") {
     return (
-      <Link class="search-hit" href={`/c/${encodeURIComponent(hit.handle)}`} data-testid="search-hit">
+      <Link class="search-hit" href={hitHref(hit)} data-testid="search-hit">
         <Avatar url={hit.imageUrl} name={hit.title.text} />
         <span class="search-hit-text">
           <span class="search-kind">{m.search.kind.creator}</span>
@@ -33,7 +33,7 @@ function Hit({ hit }: { hit: SearchHit }) {
   }
   if (hit.kind === "show") {
     return (
-      <Link class="search-hit" href={`/shows/${hit.id}`} data-testid="search-hit">
+      <Link class="search-hit" href={hitHref(hit)} data-testid="search-hit">
         <Thumb url={hit.imageUrl} />
         <span class="search-hit-text">
           <span class="search-kind">
@@ -64,7 +64,7 @@ function Hit({ hit }: { hit: SearchHit }) {
   );
   // A product is bought in a show: go to the one it is featured in, else to its page (which lists where it is sold).
   return (
-    <Link class="search-hit" href={hit.showId ? `/shows/${hit.showId}` : `/products/${hit.id}`} data-testid="search-hit">
+    <Link class="search-hit" href={hitHref(hit)} data-testid="search-hit">
       {body}
     </Link>
   );
