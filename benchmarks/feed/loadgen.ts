@@ -7,8 +7,9 @@
  * A user repeats sessions until the end:
  *   feed (65%):   from the top (45%) or from a deep position (55%: a position deep in the replays,
  *                 the same item for both servers), 3–12 pages by cursor, think time between pages;
- *   search (35%): type-ahead on the last word (2, 4, 6 letters) then the full query; 20% of queries
- *                 are a rare word (a made-up brand in a handful of products, or in none).
+ *   search (35%): type-ahead on the last word (2, 4, 6 letters; six hits, as the web app's search field
+ *                 asks for its suggestions) then the full query (a page of 20); 20% of queries are a rare
+ *                 word (a made-up brand in a handful of products, or in none).
  * mode "think": 0.5–1 s between feed pages, 150–300 ms between keystrokes, 1–2 s between sessions.
  * mode "closed": no think time at all (max throughput).
  * Latencies of requests that complete inside [windowStart, windowEnd) are reported by label; requests
@@ -50,6 +51,8 @@ export interface LoadResult {
 
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Suggestions per keystroke request: the web app's search field asks for six (web/src/pages/search/search-box.tsx). */
+const TYPEAHEAD_LIMIT = 6;
 
 async function run(job: LoadJob): Promise<LoadResult> {
   const pool = new Pool(job.baseUrl, { connections: job.users, pipelining: 1, headersTimeout: 30_000, bodyTimeout: 30_000 });
@@ -119,7 +122,7 @@ async function run(job: LoadJob): Promise<LoadResult> {
         const head = words.slice(0, -1).join(" ");
         for (const n of [2, 4, 6]) {
           if (n >= last.length) break;
-          await get("search.typeahead", `/api/v1/search?limit=20&q=${encodeURIComponent(`${head} ${last.slice(0, n)}`.trim())}`, cookie);
+          await get("search.typeahead", `/api/v1/search?limit=${TYPEAHEAD_LIMIT}&q=${encodeURIComponent(`${head} ${last.slice(0, n)}`.trim())}`, cookie);
           if (think) await sleep(between(150, 300));
         }
         await get(rare ? "search.rare" : "search.full", `/api/v1/search?limit=20&q=${encodeURIComponent(`${q} `)}`, cookie);
