@@ -31,9 +31,19 @@ describe("PostgreSQL search plans", { skip: !pgUrl && "PostgreSQL only (TEST_DAT
     await migrateToLatest(h.db);
     index = postgresIndex(h.db, h.searchDb, { window: 40, candidates: 10, onPlan: (p) => plans.push(p) });
     // Words by share of entries: `alpha` in half (the newest 40 hold 10+ of them), `beta` in one in 8,
-    // `delta` in one in 40, `gamma` only in the oldest entries; titles or bodies, so scores differ.
+    // `delta` in one in 40, `epsilon` in one in 50, `gamma` only in the oldest entries, `zeta` in 4 of the
+    // newest 40 and 5 of the oldest 100; titles or bodies, so scores differ.
     const docs: SearchDoc[] = Array.from({ length: ENTRIES }, (_, i) => {
-      const words = [i % 2 === 0 && "alpha", i % 8 === 3 && "beta", i % 40 === 7 && "delta", i < 300 && i % 3 === 0 && "gamma"].filter(Boolean).join(" ");
+      const words = [
+        i % 2 === 0 && "alpha",
+        i % 8 === 3 && "beta",
+        i % 40 === 7 && "delta",
+        i % 50 === 11 && "epsilon",
+        i < 300 && i % 3 === 0 && "gamma",
+        ((i >= ENTRIES - 40 && i % 10 === 1) || (i < 100 && i % 20 === 5)) && "zeta",
+      ]
+        .filter(Boolean)
+        .join(" ");
       const inTitle = i % 5 === 0;
       return {
         kind: (i % 3 === 0 ? "show" : "product") as SearchKind,
@@ -65,11 +75,11 @@ describe("PostgreSQL search plans", { skip: !pgUrl && "PostgreSQL only (TEST_DAT
   }
 
   /** Every page of `size` the index gives, through the cursor. */
-  async function paged(text: string, kind: SearchKind | null, size = 3): Promise<number[]> {
+  async function paged(text: string, kind: SearchKind | null, size = 3, by: SearchIndex = index): Promise<number[]> {
     const out: number[] = [];
     let after: RankKey | null = null;
     for (let page = 0; page < 10; page++) {
-      const keys = await index.query(parseQuery(text)!, { kind, after, limit: size });
+      const keys = await by.query(parseQuery(text)!, { kind, after, limit: size });
       out.push(...keys.map((k) => k.id));
       if (keys.length < size) break;
       after = keys.at(-1)!;
@@ -77,17 +87,24 @@ describe("PostgreSQL search plans", { skip: !pgUrl && "PostgreSQL only (TEST_DAT
     return out;
   }
 
-  const cases: [string, SearchKind | null, MatchPlan][] = [
+  // The plans follow from each word's share in the window and the cost constants of postgres-index.ts.
+  // `zeta`: 10% of the window, so the newest 200 entries should hold 20; they hold 4 of its 9, and the
+  // query is redone over the whole table (answered from the range, the oldest 5 would be missing). `epsilon`, with a window of 400: 40 matches, too few for the range to
+  // pay for itself, so they are all read and the 10 kept are ranked.
+  const cases: [string, SearchKind | null, MatchPlan, number?][] = [
     ["alpha ", null, "window"],
     ["beta ", null, "walk"],
-    ["beta ", "product", "walk"],
+    ["beta ", "product", "recent-bitmap"],
     ["gamma ", null, "bitmap"],
-    ["delta ", null, "bitmap-then-rank"],
+    ["delta ", null, "recent-bitmap"],
+    ["zeta ", null, "recent-bitmap-then-all"],
+    ["epsilon ", null, "bitmap-then-rank", 400],
   ];
-  for (const [text, kind, plan] of cases) {
+  for (const [text, kind, plan, window] of cases) {
     test(`${JSON.stringify(text)}${kind ? ` (${kind}s)` : ""}: the ${plan} plan gives the plain statement's results`, async () => {
       plans.length = 0;
-      const got = await paged(text, kind);
+      const by = window ? postgresIndex(h.db, h.searchDb, { window, candidates: 10, onPlan: (p) => plans.push(p) }) : index;
+      const got = await paged(text, kind, 3, by);
       assert.ok(plans.length > 0 && plans.every((p) => p === plan), `answered by ${plans.join(", ")}`);
       const want = await expected(text, kind);
       assert.ok(want.length > 0);
