@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from "kysely";
 import type { Db } from "../platform/db.ts";
 import type { SearchKind, SearchTables } from "./schema.ts";
-import { CANDIDATES, type RankKey, type SearchIndex } from "./search-index.ts";
+import { CANDIDATES, type EntryRow, type RankKey, type Ranked, type SearchIndex } from "./search-index.ts";
 import type { SearchDoc } from "./sources.ts";
 import { fold, type ParsedQuery } from "./text.ts";
 
@@ -142,8 +142,8 @@ interface TableSize {
 }
 
 type Candidate = { id: number; score: number };
-/** A row of `pageOf`: a candidate, whether it comes after the cursor, and how many candidates there were. */
-type PageRow = Candidate & { ok: boolean; n: number };
+/** A row of `pageOf`: a candidate, whether it comes after the cursor, how many candidates there were, and its entry. */
+type PageRow = Candidate & { ok: boolean; n: number } & Omit<EntryRow, "id">;
 
 /**
  * The page of a query: of the CANDIDATES newest entries matching `query` (of `kind`), the best `limit`
@@ -161,7 +161,7 @@ type PageRow = Candidate & { ok: boolean; n: number };
  * ranks what it matches, which is what it keeps. On the bench:feed database (one thread, 487 queries) this took the slowest query
  * from 570–650 ms to 50 ms and the total time down by a third (docs/discovery.md#search).
  */
-async function newestMatches(readDb: Db, query: RawBuilder<unknown>, kind: SearchKind | null, tableSize: () => Promise<TableSize>, tuning: MatchTuning, after: RankKey | null, limit: number): Promise<RankKey[]> {
+async function newestMatches(readDb: Db, query: RawBuilder<unknown>, kind: SearchKind | null, tableSize: () => Promise<TableSize>, tuning: MatchTuning, after: RankKey | null, limit: number): Promise<Ranked[]> {
   const { window, candidates, onPlan = () => {} } = tuning;
   const ofKind = kind ? sql`and e.kind = ${kind}` : sql``;
   const rank = sql`ts_rank(e.document, ${query})::float8`;
@@ -176,10 +176,21 @@ async function newestMatches(readDb: Db, query: RawBuilder<unknown>, kind: Searc
   // keeps the ranking inside: flattened, ts_rank moved above the count, which then buffered every
   // candidate's document (38 ms instead of 29 for `giacca ro` on the bench:feed database).
   const ok = after ? sql`(c.score < ${after.score}::float8 or (c.score = ${after.score}::float8 and c.id > ${after.id}::bigint))` : sql`true`;
+  // The page's entries (what a result shows) are read in the same statement: `limit` look-ups by id,
+  // instead of another round trip.
   const pageOf = async (found: RawBuilder<Candidate>) => {
-    const { rows } = await sql<PageRow>`select p.id, p.score, p.ok, p.n from (select c.id, c.score, ${ok} as ok, count(*) over () as n from (${found} offset 0) c) p
-      order by p.ok desc, p.score desc, p.id limit ${limit}`.execute(readDb);
-    return { n: Number(rows[0]?.n ?? 0), page: rows.filter((r) => r.ok).map((r) => ({ id: Number(r.id), score: Number(r.score) })) };
+    const { rows } = await sql<PageRow>`select p.id, p.score, p.ok, p.n, s.ref, s.kind, s.title, s.body, s.image, s.data
+      from (select p.id, p.score, p.ok, p.n from (select c.id, c.score, ${ok} as ok, count(*) over () as n from (${found} offset 0) c) p
+        order by p.ok desc, p.score desc, p.id limit ${limit}) p
+      join search_entries s on s.id = p.id
+      order by p.ok desc, p.score desc, p.id`.execute(readDb);
+    const page = rows
+      .filter((r) => r.ok)
+      .map((r): Ranked => {
+        const id = Number(r.id);
+        return { id, score: Number(r.score), entry: { id, ref: r.ref, kind: r.kind, title: r.title, body: r.body, image: r.image, data: r.data } };
+      });
+    return { n: Number(rows[0]?.n ?? 0), page };
   };
   // A sub-select with its own LIMIT is walked as it is (the filter cannot move into it).
   const newest = await pageOf(walked(sql`(select id, kind, document from search_entries order by id desc limit ${window})`));

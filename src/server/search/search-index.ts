@@ -16,6 +16,20 @@ export interface RankKey {
   id: number;
 }
 
+/** What a result shows, from `search_entries`. */
+export interface EntryRow {
+  id: number;
+  ref: string;
+  kind: SearchKind;
+  title: string;
+  body: string;
+  image: string | null;
+  data: string;
+}
+
+/** A ranked hit; `entry` when the index read it in the same statement (else the caller reads it by id). */
+export type Ranked = RankKey & { entry?: EntryRow };
+
 /**
  * The full-text index behind search, one implementation per database: FTS5 with terms stemmed in JS
  * (SQLite), tsvector with the english and italian configurations and a GIN index (PostgreSQL). Both
@@ -32,5 +46,5 @@ export interface SearchIndex {
    */
   bulk?(fill: () => Promise<void>): Promise<void>;
   /** The best `limit` entries after `after`, ranked; only the matching of `kind` when given. */
-  query(q: ParsedQuery, opts: { kind: SearchKind | null; after: RankKey | null; limit: number }): Promise<RankKey[]>;
+  query(q: ParsedQuery, opts: { kind: SearchKind | null; after: RankKey | null; limit: number }): Promise<Ranked[]>;
 }

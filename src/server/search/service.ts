@@ -5,7 +5,7 @@ import { fail, type Result } from "../platform/errors.ts";
 import { iso } from "../platform/time.ts";
 import type { SearchHit, SearchPage, SearchQuery, SearchType } from "../../shared/contracts/search.ts";
 import type { SearchKind, SearchTables } from "./schema.ts";
-import type { RankKey, SearchIndex } from "./search-index.ts";
+import type { EntryRow, RankKey, SearchIndex } from "./search-index.ts";
 import { sqliteIndex } from "./sqlite-index.ts";
 import { postgresIndex } from "./postgres-index.ts";
 import { createSources, type CreatorData, type ProductData, type ShowData } from "./sources.ts";
@@ -160,9 +160,11 @@ export function createSearch(deps: {
       const generation = pages.generation();
       const keys = await index.query(parsed, { kind: type === "all" ? null : kindOf[type], after, limit: limit + 1 });
       const pageKeys = keys.slice(0, limit);
-      const rows = pageKeys.length ? await db.selectFrom("search_entries").select(["id", "ref", "kind", "title", "body", "image", "data"]).where("id", "in", pageKeys.map((k) => k.id)).execute() : [];
-      const byId = new Map(rows.map((r) => [Number(r.id), r]));
-      const entries = pageKeys.map((k) => byId.get(k.id)).filter((r): r is (typeof rows)[number] => !!r);
+      // PostgreSQL reads the entries with the ranking; SQLite ranks on a worker, and they are read here.
+      const missing = pageKeys.filter((k) => !k.entry);
+      const rows = missing.length ? await db.selectFrom("search_entries").select(["id", "ref", "kind", "title", "body", "image", "data"]).where("id", "in", missing.map((k) => k.id)).execute() : [];
+      const byId = new Map<number, EntryRow>(rows.map((r) => [Number(r.id), { ...r, id: Number(r.id) }]));
+      const entries = pageKeys.map((k) => k.entry ?? byId.get(k.id)).filter((r): r is EntryRow => !!r);
       const showFor = await sources.featuringShows(entries.filter((e) => e.kind === "product").map((e) => e.ref));
       const last = pageKeys.at(-1);
       const page: SearchPage = { items: entries.map((e) => toHit(e, parsed, showFor)), nextCursor: keys.length > limit && last ? encodeCursor(last) : null };
