@@ -133,7 +133,6 @@ const BITMAP = 2;
 /** Cost in µs per entry of a primary-key range read as a bitmap (ANDed with the GIN bitmap: recent-bitmap). */
 const RANGE = 0.055;
 
-
 interface TableSize {
   /** entries, as the planner knows them */
   entries: number;
@@ -217,7 +216,7 @@ async function newestMatches(readDb: Db, query: RawBuilder<unknown>, kind: Searc
   // `id + 0` leaves the primary key nothing to offer, and the GIN bitmap is the only cheap plan.
   // Compared with the cheaper bitmap, the walk is taken less often than before the range existed: that
   // is where it went wrong, as a walk that meets fewer matches than the window predicted reads that many
-  // more entries (`brushed ca`: 1.75% of the newest 2,000, 1.1% of the newest 100,000; walked, 52 ms).
+  // more entries (`brushed ca`: 1.75% of the newest 2,000, 1.1% of the newest 100,000; walked, 48–52 ms).
   if (walk < bitmap) {
     onPlan("walk");
     return (await pageOf(walked(sql`(select id, kind, document from search_entries order by id desc offset 0)`))).page;
