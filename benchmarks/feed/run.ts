@@ -269,12 +269,29 @@ async function postgresMemory(url: string): Promise<string> {
   }
 }
 
+/**
+ * The SQLite counterpart of pg_prewarm: read the database file (and its WAL) once, so that the runs start
+ * with it in the OS page cache. On this bench's machines the cache does not keep a 1.8 GB file for long
+ * (it was evicted between runs half an hour apart), and a cold file made the SQLite runs I/O-bound:
+ * all requests' p99 1.7–25 s, against 31–53 ms warm (benchmarks/RESULTS.md, 2026-12-02 evening).
+ */
+async function sqliteWarm(file: string): Promise<string> {
+  const t = Date.now();
+  let bytes = 0;
+  for (const f of [file, `${file}-wal`]) {
+    if (!fs.existsSync(f)) continue;
+    for await (const chunk of fs.createReadStream(f, { highWaterMark: 1 << 20 })) bytes += (chunk as Buffer).length;
+  }
+  return `file ${(bytes / 2 ** 30).toFixed(1)} GB, pre-warmed (read once) in ${((Date.now() - t) / 1000).toFixed(1)} s`;
+}
+
 async function main() {
   const machine = machineDescription();
   log(`bench:feed (${SIZE.name} dataset) on ${machine}`);
   const sections: string[] = [];
   const datasets: Dataset[] = [];
   let pgMemory: string | null = null;
+  let sqliteMemory: string | null = null;
   for (const kind of DBS) {
     const target = defaultTarget(kind, SIZE);
     const ds = await ensureDataset(target, SIZE, log, flag("reseed"));
@@ -285,6 +302,9 @@ async function main() {
     if (target.kind === "postgres") {
       pgMemory = await postgresMemory(target.url);
       log(`PostgreSQL: ${pgMemory}`);
+    } else {
+      sqliteMemory = await sqliteWarm(target.file);
+      log(`SQLite: ${sqliteMemory}`);
     }
 
     log(`${label}: starting Vetrina`);
@@ -325,7 +345,7 @@ async function main() {
     .map((d) => `${d.target.kind === "sqlite" ? "SQLite" : "PostgreSQL"}: ${d.seededMs === null ? `cached (built in ${(d.builtMs / 1000).toFixed(0)} s)` : `seeded in ${(d.seededMs / 1000).toFixed(0)} s`}${d.migrated.length ? `, then migrated (${d.migrated.join(", ")})` : ""}`)
     .join("; ");
   log(`dataset: ${seeding}`);
-  const memory = pgMemory ? ` PostgreSQL: ${pgMemory}.` : "";
+  const memory = `${sqliteMemory ? ` SQLite: ${sqliteMemory}.` : ""}${pgMemory ? ` PostgreSQL: ${pgMemory}.` : ""}`;
   if (flag("seed-only") || flag("no-record")) return;
   const body = [
     `Dataset (${SIZE.name}): ${SIZE.shows.toLocaleString("en")} shows (${SIZE.live} live, ${SIZE.upcoming.toLocaleString("en")} scheduled, the rest ended, 95% with a replay), ${SIZE.videos.toLocaleString("en")} published short videos, ${SIZE.products.toLocaleString("en")} products (1–3 variants, English and Italian titles), ${SIZE.hosts.toLocaleString("en")} creators, ${SIZE.merchants} shops. ${seeding}.${memory}`,
