@@ -21,7 +21,8 @@ const server = process.env.BENCH_FEED_PG ?? "postgres://postgres@127.0.0.1:5432"
 const h = openDatabase({ kind: "postgres", url: `${server.replace(/\/$/, "")}/vetrina_bench_feed` });
 let plan: MatchPlan | "" = "";
 const index = postgresIndex(h.db, h.searchDb, { window: WINDOW, candidates: CANDIDATES, onPlan: (p) => (plan = p) });
-// The same shapes of query as run.ts's queries(): "adjective noun", "noun material", single nouns.
+// Three of run.ts's query shapes ("adjective noun", "noun material", single nouns; not its "material noun"
+// or "noun colour"): the sample behind the numbers in docs/discovery.md.
 const queries = [...EN.adjectives.flatMap((a) => EN.nouns.map((n) => `${a} ${n}`)), ...IT.nouns.flatMap((n) => IT.materials.map((m) => `${n} ${m}`)), ...EN.nouns, ...IT.nouns].map((q) =>
   q.replace(/[^\p{L}\p{N} ]+/gu, " ").replace(/\s+/g, " ").trim(),
 );
