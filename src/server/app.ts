@@ -168,7 +168,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
     : null;
   const onEventError = (err: unknown, event: { type: string }) => log.error({ err, event: event.type }, "event handler failed");
   const bus: EventBus = broker ? new ClusterBus(broker, onEventError, log) : new InProcessBus(onEventError);
-  const accounts = createAccounts({ db: db.db, sessionTtlMs: config.sessionTtlMs });
+  const accounts = createAccounts({ db: db.db, bus, sessionTtlMs: config.sessionTtlMs });
   const catalog = createCatalog({ db: db.db, bus });
   const payments = deps.payments?.(db.db) ?? createSandboxProvider(db.db);
 
@@ -256,6 +256,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
     replayUrl,
     // Published short videos, in the videos domain's own order (late-bound: built below).
     videos: (cursor, limit, scope) => videos.feedEntries(cursor, limit, scope),
+    bus,
     clock: deps.clock,
   });
   const sharing = createSharing({ db: db.db, bus, shows, catalog, videos: { getPublished: (id) => videos.getPublished(id) }, publicUrl: config.publicUrl, clock: deps.clock, log: log.child({ domain: "sharing" }) });

@@ -59,6 +59,10 @@ export type DomainEvent =
   /** a user's unread count changed (they marked notifications read), for their open streams on any node */
   | { type: "notifications.unread"; userId: string; unread: number }
   /** the search index was written: cached result pages are stale on every node */
-  | { type: "search.index_written" };
+  | { type: "search.index_written" }
+  /** a session was signed out (its token's SHA-256): every node drops it from its session cache */
+  | { type: "session.ended"; tokenHash: string }
+  /** a user followed or unfollowed a creator or a shop: every node drops the follows it keeps for them (feed) */
+  | { type: "follows.changed"; userId: string };
 
 export type DomainEventType = DomainEvent["type"];

@@ -1,6 +1,8 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { startServer, type TestServer } from "../../../test/support/harness.ts";
+import { InProcessBus } from "../platform/bus.ts";
+import { createAccounts } from "./service.ts";
 
 describe("accounts", () => {
   let server: TestServer;
@@ -20,6 +22,35 @@ describe("accounts", () => {
     assert.equal((await c.auth.me()).body.user?.email, "new@example.com");
     await c.auth.signOut();
     assert.equal((await c.auth.me()).body.user, null);
+  });
+
+  test("a signed-out token is refused at once, though sessions are kept in memory", async () => {
+    const c = server.client();
+    assert.equal((await c.auth.signUp("leaver@example.com", "long-password", "Leaver")).status, 201);
+    const token = c.cookie;
+    assert.equal((await c.auth.me()).body.user?.email, "leaver@example.com"); // now kept
+    await c.auth.signOut();
+    c.cookie = token; // a copy of the cookie, kept by someone else
+    assert.equal((await c.auth.me()).body.user, null);
+  });
+
+  test("a kept session still expires on time, and a sign-out on another node drops it there (session.ended)", async () => {
+    let now = Date.now();
+    const bus = new InProcessBus(() => {});
+    const nodeA = createAccounts({ db: server.app.db.db, bus, sessionTtlMs: 60_000, clock: () => now });
+    const nodeB = createAccounts({ db: server.app.db.db, bus, sessionTtlMs: 60_000, clock: () => now });
+    assert.ok((await nodeA.signUp({ email: "twonodes@example.com", password: "long-password", displayName: "Two Nodes" })).ok);
+    const first = await nodeA.signIn("twonodes@example.com", "long-password");
+    const second = await nodeA.signIn("twonodes@example.com", "long-password");
+    assert.ok(first.ok && second.ok);
+    assert.equal((await nodeA.userForSession(first.token))?.email, "twonodes@example.com");
+    assert.equal((await nodeA.userForSession(second.token))?.email, "twonodes@example.com");
+    await nodeB.signOut(first.token);
+    await new Promise((r) => setImmediate(r)); // the event is delivered after the publisher's call
+    assert.equal(await nodeA.userForSession(first.token), null, "signed out on B: refused on A");
+    assert.ok(await nodeA.userForSession(second.token), "the other session stays");
+    now = second.expiresAt + 1;
+    assert.equal(await nodeA.userForSession(second.token), null, "expired while kept");
   });
 
   test("wrong password and taken e-mail are refused with their codes", async () => {

@@ -4,6 +4,8 @@ import type { Role, User } from "../../shared/contracts/accounts.ts";
 import type { Db } from "../platform/db.ts";
 import { fail, type Result } from "../platform/errors.ts";
 import { newId, newSecret } from "../platform/ids.ts";
+import type { EventBus } from "../platform/bus.ts";
+import { recentMap } from "../platform/recent-map.ts";
 
 export const SESSION_COOKIE = "vetrina_session";
 
@@ -21,8 +23,28 @@ export interface Accounts {
   listHostsFor(merchantId: string): Promise<{ id: string; displayName: string; role: Role }[]>;
 }
 
-export function createAccounts(deps: { db: Db; sessionTtlMs: number }): Accounts {
-  const { db } = deps;
+/**
+ * Every signed-in request looks its session up. The answer is kept in memory this long (and at most
+ * SESSION_CACHE_MAX sessions): sessions are only ever created and signed out, and users and merchants
+ * are not edited, so the only change a kept answer can miss is a sign-out, which drops it here at once
+ * and on the other nodes through the `session.ended` event (cluster scope; if the broker is down, a
+ * signed-out token works on another node for at most this long). Expiry is checked on every request.
+ */
+export const SESSION_CACHE_MS = 30_000;
+const SESSION_CACHE_MAX = 20_000;
+
+export function createAccounts(deps: { db: Db; sessionTtlMs: number; bus?: EventBus; sessionCacheMs?: number; clock?: () => number }): Accounts {
+  const { db, bus } = deps;
+  const clock = deps.clock ?? Date.now;
+  /** token hash → the user and the session's expiry (null: no such session) */
+  const sessions = recentMap<{ user: User; expiresAt: number } | null>({ max: SESSION_CACHE_MAX, ttlMs: deps.sessionCacheMs ?? SESSION_CACHE_MS, clock });
+  /** sessions signed out lately: a look-up that was in flight when one ended must not keep it */
+  const ended = recentMap<true>({ max: SESSION_CACHE_MAX, ttlMs: deps.sessionCacheMs ?? SESSION_CACHE_MS, clock });
+  const forget = (tokenHash: string) => {
+    ended.set(tokenHash, true);
+    sessions.delete(tokenHash);
+  };
+  bus?.subscribe("session.ended", (e) => forget(e.tokenHash), { scope: "cluster" });
 
   const userQuery = () =>
     db
@@ -75,18 +97,29 @@ export function createAccounts(deps: { db: Db; sessionTtlMs: number }): Accounts
     },
 
     async signOut(token) {
-      await db.deleteFrom("sessions").where("token_hash", "=", hashToken(token)).execute();
+      const tokenHash = hashToken(token);
+      forget(tokenHash);
+      await db.deleteFrom("sessions").where("token_hash", "=", tokenHash).execute();
+      forget(tokenHash);
+      bus?.publish({ type: "session.ended", tokenHash });
     },
 
     async userForSession(token) {
       if (!token || token.length > 100) return null;
-      const r = await userQuery()
-        .innerJoin("sessions", "sessions.user_id", "users.id")
-        .select("sessions.expires_at")
-        .where("sessions.token_hash", "=", hashToken(token))
-        .executeTakeFirst();
-      if (!r || r.expires_at < Date.now()) return null;
-      return toUser(r);
+      const tokenHash = hashToken(token);
+      let s = sessions.get(tokenHash);
+      if (s === undefined) {
+        const r = await userQuery()
+          .innerJoin("sessions", "sessions.user_id", "users.id")
+          .select("sessions.expires_at")
+          .where("sessions.token_hash", "=", tokenHash)
+          .executeTakeFirst();
+        s = r && !ended.get(tokenHash) ? { user: toUser(r), expiresAt: Number(r.expires_at) } : null;
+        // A token that is not (yet) a session is not kept: the next request asks again.
+        if (s) sessions.set(tokenHash, s);
+      }
+      if (!s || s.expiresAt < clock()) return null;
+      return { ...s.user };
     },
 
     async getUser(id) {
