@@ -163,6 +163,7 @@ export function createCreators(deps: { db: Db; shows: Pick<Shows, "list">; bus?:
         .values({ creator_id: creator.id, follower_user_id: userId, created_at: Date.now() })
         .onConflict((oc) => oc.columns(["creator_id", "follower_user_id"]).doNothing())
         .execute();
+      deps.bus?.publish({ type: "follows.changed", userId });
       return { ok: true, ...(await followState(creator.id, userId)) };
     },
 
@@ -170,6 +171,7 @@ export function createCreators(deps: { db: Db; shows: Pick<Shows, "list">; bus?:
       const creator = await self.byHandle(handle);
       if (!creator) return fail("not_found", "No such creator.");
       await db.deleteFrom("creator_follows").where("creator_id", "=", creator.id).where("follower_user_id", "=", userId).execute();
+      deps.bus?.publish({ type: "follows.changed", userId });
       return { ok: true, ...(await followState(creator.id, userId)) };
     },
 

@@ -220,6 +220,41 @@ describe("feed", () => {
     assert.ok(ok.body.items.length <= 10);
   });
 
+  test("a signed-in page shows a follow, an unfollow, an edited show and an edited product at once (the events drop what the feed keeps)", async () => {
+    const host = await newCreator(server, "feedfresh");
+    const shop = await newMerchant(server, "Feed Fresh Shop", [{ currency: "EUR", price: 700 }]);
+    const product = shop.products[0]!;
+    const s = await show(shop.merchantId, host.userId, "Fresh before", 1, [product.id]);
+    const fan = server.client();
+    assert.equal((await fan.auth.signUp(`feedfresh-${Date.now()}@example.com`, "password-123", "Fresh Fan")).status, 201);
+    const item = async () => {
+      const r = await feedOf(fan, "?limit=30");
+      assert.equal(r.status, 200);
+      const i = r.body.items.find((x) => idOf(x) === s.id);
+      assert.ok(i && i.kind === "upcoming", "the show is on the first page");
+      return i;
+    };
+    assert.equal((await item()).followed, false);
+
+    assert.equal((await creatorApi(fan).follow(host.creator.handle)).status, 200);
+    assert.equal((await item()).followed, true, "followed on the next page");
+    assert.equal((await creatorApi(fan).unfollow(host.creator.handle)).status, 200);
+    assert.equal((await item()).followed, false, "unfollowed on the next page");
+    assert.equal((await notifyApi(fan).followMerchant(shop.merchantId)).status, 200);
+    assert.equal((await item()).followed, true, "a followed shop too");
+
+    const edited = await server.app.shows.updateForCampaign(s.id, { title: "Fresh after", description: "", coverUrl: null, scheduledAt: inHours(1), productIds: [product.id] });
+    assert.ok(edited.ok);
+    assert.equal((await item()).show.title, "Fresh after");
+
+    const variant = product.variants[0]!;
+    const changed = await server.app.catalog.update(shop.merchantId, product.id, { title: "Fresh product renamed", description: "", currency: "EUR", images: [], status: "active", variants: [{ id: variant.id, options: {}, price: 650, stock: variant.stock }] });
+    assert.ok(changed.ok);
+    const strip = (await item()).products;
+    assert.equal(strip[0]!.title, "Fresh product renamed");
+    assert.deepEqual(strip[0]!.price, { amount: 650, currency: "EUR" });
+  });
+
   test("a signed-out page is kept for two seconds; a signed-in one is always built", async () => {
     const host = await newCreator(server, "feedkept");
     const shop = await newMerchant(server, "Feed Kept Shop");

@@ -8,6 +8,8 @@ import type { NotificationsTables } from "../notifications/schema.ts";
 import type { Shows } from "../shows/service.ts";
 import type { Reviews } from "../reviews/service.ts";
 import { pageCache } from "../platform/page-cache.ts";
+import { recentMap, type RecentMap } from "../platform/recent-map.ts";
+import type { EventBus } from "../platform/bus.ts";
 
 /** One short video and its position in the videos domain's own order (an opaque cursor continuing after it). */
 export interface FeedVideoEntry {
@@ -28,6 +30,8 @@ export interface FeedDeps {
   videos?: (cursor: string | null, limit: number, scope: { tier: 0 | 1; hosts: string[]; merchants: string[] }) => Promise<FeedVideoEntry[]>;
   /** Buyers' reviews with photos (the reviews domain's segments and cards); absent without it. */
   reviews?: Pick<Reviews, "feedSegment" | "feedCards" | "ratingsOf">;
+  /** the domains' events, which drop what the feed keeps in memory (follows, items) on every node */
+  bus?: Pick<EventBus, "subscribe">;
   clock?: () => number;
 }
 
@@ -81,6 +85,22 @@ const PRODUCTS_PER_ITEM = 3;
  * never kept).
  */
 const ANONYMOUS_PAGE_MS = 2_000;
+/**
+ * What every page renders its shows from (the show's summary, its product strip, the strips' ratings)
+ * is the same for every viewer, so it is kept per show and per product this long: a signed-in page
+ * reads only what no page read in the last two seconds. The shows', products' and reviews' events drop
+ * entries at once (a show that goes live, ends or is edited; a product's price or title; a rating that
+ * moves), so the age bounds only what no event names (a show's like count: as stale as an anonymous
+ * page). Viewer counts are read fresh on every page.
+ */
+const ITEM_KEEP_MS = 2_000;
+const ITEMS_KEPT = 5_000;
+/**
+ * A viewer's follows are read on every page of theirs; they are kept per user this long, and dropped
+ * on every node when the user follows or unfollows (`follows.changed`).
+ */
+const FOLLOWS_KEEP_MS = 60_000;
+const FOLLOWS_KEPT = 20_000;
 
 function encodeCursor(p: Position): string {
   return Buffer.from(JSON.stringify(p)).toString("base64url");
@@ -146,8 +166,29 @@ export function createFeed(deps: FeedDeps): Feed {
     return taking;
   }
 
+  type Follows = { hosts: string[]; merchants: string[] };
+  const followsKept = recentMap<Follows>({ max: FOLLOWS_KEPT, ttlMs: FOLLOWS_KEEP_MS, clock });
+  /** bumped by every follow or unfollow: a read that was in flight across one is not kept */
+  let followsGeneration = 0;
+  deps.bus?.subscribe(
+    "follows.changed",
+    (e) => {
+      followsGeneration++;
+      followsKept.delete(e.userId);
+    },
+    { scope: "cluster" },
+  );
+  async function follows(userId: string): Promise<Follows> {
+    const kept = followsKept.get(userId);
+    if (kept) return kept;
+    const generation = followsGeneration;
+    const f = await readFollows(userId);
+    if (generation === followsGeneration) followsKept.set(userId, f);
+    return f;
+  }
+
   /** The creators (their user ids) and shops a viewer follows: one statement for both. */
-  async function follows(userId: string) {
+  async function readFollows(userId: string): Promise<Follows> {
     const hosts = db
       .selectFrom("creator_follows")
       .innerJoin("creators", "creators.id", "creator_follows.creator_id")
@@ -163,7 +204,6 @@ export function createFeed(deps: FeedDeps): Feed {
       .execute();
     return { hosts: rows.filter((r) => r.k === "h").map((r) => r.id), merchants: rows.filter((r) => r.k === "m").map((r) => r.id) };
   }
-  type Follows = Awaited<ReturnType<typeof follows>>;
 
   const isFollowed = (f: Follows | null, hostId: string, merchantId: string) => !!f && (f.hosts.includes(hostId) || f.merchants.includes(merchantId));
 
@@ -223,12 +263,77 @@ export function createFeed(deps: FeedDeps): Feed {
     return rows.map((r) => ({ seg: segIndex, key: Number(r.ended_at), id: r.id }));
   }
 
-  async function summaries(ids: string[]) {
-    return new Map((await deps.shows.summariesOf(ids)).map((r) => [r.summary.id, r]));
+  // What pages render their items from, kept ITEM_KEEP_MS (null: known to be absent).
+  type Summary = Awaited<ReturnType<Shows["summariesOf"]>>[number];
+  type Rating = NonNullable<FeedProduct["rating"]>;
+  const summaryKept = recentMap<Summary | null>({ max: ITEMS_KEPT, ttlMs: ITEM_KEEP_MS, clock });
+  const stripKept = recentMap<FeedProduct[]>({ max: ITEMS_KEPT, ttlMs: ITEM_KEEP_MS, clock });
+  const ratingKept = recentMap<Rating | null>({ max: ITEMS_KEPT * PRODUCTS_PER_ITEM, ttlMs: ITEM_KEEP_MS, clock });
+  /** bumped by every event that drops kept items: a read in flight across one is not kept */
+  let itemsGeneration = 0;
+  const dropShow = (showId: string) => {
+    itemsGeneration++;
+    summaryKept.delete(showId);
+    stripKept.delete(showId);
+  };
+  const dropRating = (productId: string) => {
+    itemsGeneration++;
+    ratingKept.delete(productId);
+  };
+  for (const type of ["show.started", "show.ended", "show.changed", "show.scheduled"] as const) deps.bus?.subscribe(type, (e) => dropShow(e.showId), { scope: "cluster" });
+  for (const type of ["review.posted", "review.updated", "review.deleted", "review.moderated"] as const) deps.bus?.subscribe(type, (e) => dropRating(e.productId), { scope: "cluster" });
+  // A product's title, price or image is on the strip of every show that sells it: an edit drops all strips (edits are rare next to reads).
+  deps.bus?.subscribe(
+    "product.changed",
+    () => {
+      itemsGeneration++;
+      stripKept.clear();
+    },
+    { scope: "cluster" },
+  );
+
+  /**
+   * Read-through: the kept values of `ids` (through `fresh`, when given), and `read` for the others,
+   * kept unless an event came meanwhile (`absent`: what an id that `read` did not return is kept as).
+   */
+  async function through<V>(kept: RecentMap<V>, ids: string[], read: (misses: string[]) => Promise<Map<string, V>>, absent: V | undefined, fresh?: (id: string, v: V) => V): Promise<Map<string, V>> {
+    const split = kept.split(ids);
+    const { misses } = split;
+    const hits = fresh ? new Map([...split.hits].map(([id, v]) => [id, fresh(id, v)] as const)) : split.hits;
+    if (!misses.length) return hits;
+    const generation = itemsGeneration;
+    const got = await read(misses);
+    for (const id of misses) {
+      const v = got.get(id) ?? absent;
+      if (v === undefined) continue;
+      if (generation === itemsGeneration) kept.set(id, v);
+      hits.set(id, v);
+    }
+    return hits;
   }
 
-  /** The first three products of each show, with the first image and lowest price. */
+  async function summaries(ids: string[]): Promise<Map<string, Summary>> {
+    // A kept summary's viewer count is the one of its read: the count shown is the room's, now.
+    const now = (id: string, r: Summary | null) => r && { ...r, summary: { ...r.summary, viewerCount: r.summary.status === "live" ? deps.viewerCount(id) : 0 } };
+    const all = await through(summaryKept, ids, async (misses) => new Map((await deps.shows.summariesOf(misses)).map((r) => [r.summary.id, r] as const)), null, now);
+    const out = new Map<string, Summary>();
+    for (const [id, r] of all) if (r) out.set(id, r); // null: deleted
+    return out;
+  }
+
+  /** The products' star ratings (absent: no review yet). */
+  async function ratingsOf(productIds: string[]): Promise<Map<string, Rating | null>> {
+    if (!deps.reviews) return new Map();
+    const reviews = deps.reviews;
+    return through(ratingKept, productIds, (misses) => reviews.ratingsOf(misses), null);
+  }
+
+  /** The first three products of each show, with the first image and lowest price (kept per show). */
   async function productsOf(showIds: string[]): Promise<Map<string, FeedProduct[]>> {
+    return through(stripKept, showIds, readStrips, []);
+  }
+
+  async function readStrips(showIds: string[]): Promise<Map<string, FeedProduct[]>> {
     const out = new Map<string, FeedProduct[]>();
     if (!showIds.length) return out;
     const links = await db.selectFrom("show_products").select(["show_id", "product_id", "position"]).where("show_id", "in", showIds).orderBy("show_id").orderBy("position").execute();
@@ -283,18 +388,20 @@ export function createFeed(deps: FeedDeps): Feed {
     const nextCursor = pending.length > limit && last ? encodeCursor({ s: last.seg, k: last.key, i: last.id, n: snap.id, ...(last.videoCursor ? { v: last.videoCursor } : {}) }) : null;
 
     const showIds = taken.filter((p) => !p.video && !p.review).map((p) => p.id);
+    // Only an upcoming item shows whether the viewer asked to be reminded.
+    const upcomingIds = taken.filter((p) => SEGMENTS[p.seg]!.kind === "upcoming").map((p) => p.id);
     const reviewIds = taken.filter((p) => p.review).map((p) => p.id);
     const [rows, products, reminders, reviewCards] = await Promise.all([
       summaries(showIds),
       productsOf(showIds),
-      userId && showIds.length ? db.selectFrom("show_reminders").select("show_id").where("user_id", "=", userId).where("show_id", "in", showIds).execute() : Promise.resolve([]),
+      userId && upcomingIds.length ? db.selectFrom("show_reminders").select("show_id").where("user_id", "=", userId).where("show_id", "in", upcomingIds).execute() : Promise.resolve([]),
       reviewIds.length && deps.reviews ? deps.reviews.feedCards(reviewIds) : Promise.resolve(new Map<string, FeedReviewCard>()),
     ]);
     const reminded = new Set(reminders.map((r) => r.show_id));
     const items: FeedItem[] = [];
     for (const p of taken) {
       if (p.video) {
-        items.push({ kind: "video", video: p.video.video, products: p.video.products ?? [], followed: SEGMENTS[p.seg]!.tier === 0 });
+        items.push({ kind: "video", video: p.video.video, products: (p.video.products ?? []).map((x) => ({ ...x })), followed: SEGMENTS[p.seg]!.tier === 0 });
         continue;
       }
       if (p.review) {
@@ -306,7 +413,8 @@ export function createFeed(deps: FeedDeps): Feed {
       const row = rows.get(p.id);
       if (!row) continue; // deleted meanwhile
       const seg = SEGMENTS[p.seg]!;
-      const common = { show: row.summary, creatorName: row.creatorName, products: products.get(p.id) ?? [], followed: seg.tier === 0 || isFollowed(f, row.summary.hostId, row.summary.merchantId) };
+      // The strip's entries are the page's own (ratings are set on them below; the kept ones stay as read).
+      const common = { show: row.summary, creatorName: row.creatorName, products: (products.get(p.id) ?? []).map((x) => ({ ...x })), followed: seg.tier === 0 || isFollowed(f, row.summary.hostId, row.summary.merchantId) };
       if (seg.kind === "live") items.push({ kind: "live", ...common, playbackUrl: row.summary.status === "live" ? deps.playbackUrl(p.id) : null });
       else if (seg.kind === "upcoming") items.push({ kind: "upcoming", ...common, reminded: reminded.has(p.id) });
       else items.push({ kind: "replay", ...common, replayUrl: deps.replayUrl(p.id) });
@@ -314,7 +422,7 @@ export function createFeed(deps: FeedDeps): Feed {
     // The products' star ratings on every strip: one read of the reviews' summaries per page.
     if (deps.reviews) {
       const strips = items.flatMap((i) => i.products);
-      const ratings = await deps.reviews.ratingsOf([...new Set(strips.map((p) => p.id))]);
+      const ratings = await ratingsOf(strips.map((p) => p.id));
       for (const p of strips) {
         const r = ratings.get(p.id);
         if (r) p.rating = r;

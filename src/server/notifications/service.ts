@@ -149,11 +149,13 @@ export async function createNotifications(deps: NotificationsDeps) {
         .values({ merchant_id: merchantId, follower_user_id: userId, created_at: clock() })
         .onConflict((oc) => oc.columns(["merchant_id", "follower_user_id"]).doNothing())
         .execute();
+      deps.bus.publish({ type: "follows.changed", userId });
       return { ok: true, ...(await merchantFollowState(merchantId, userId)) };
     },
     async unfollowMerchant(userId: string, merchantId: string): Promise<Result<FollowState>> {
       if (!(await deps.accounts.getMerchant(merchantId))) return fail("not_found", "No such merchant.");
       await db.deleteFrom("merchant_follows").where("merchant_id", "=", merchantId).where("follower_user_id", "=", userId).execute();
+      deps.bus.publish({ type: "follows.changed", userId });
       return { ok: true, ...(await merchantFollowState(merchantId, userId)) };
     },
 
