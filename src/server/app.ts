@@ -436,6 +436,8 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<A
   broker?.onHealthChange((h) => {
     if (h.status !== "up") return;
     search.invalidateCache();
+    accounts.forgetKept();
+    feed.forgetKept();
     moderation.resync().catch((err) => log.error({ err }, "moderation state not re-read after the broker outage"));
   });
   await search.ensureBuilt();

@@ -15,6 +15,8 @@ export interface Accounts {
   signUp(input: { email: string; password: string; displayName: string; role?: Role; merchantId?: string | null }): Promise<Result<{ user: User }>>;
   signIn(email: string, password: string): Promise<Result<{ user: User; token: string; expiresAt: number }>>;
   signOut(token: string): Promise<void>;
+  /** Drop the sessions kept in memory (the broker came back: another node's sign-outs may have been missed). */
+  forgetKept(): void;
   userForSession(token: string | undefined): Promise<User | null>;
   getUser(id: string): Promise<User | null>;
   createMerchant(name: string, currency: string): Promise<{ id: string }>;
@@ -102,6 +104,10 @@ export function createAccounts(deps: { db: Db; sessionTtlMs: number; bus?: Event
       await db.deleteFrom("sessions").where("token_hash", "=", tokenHash).execute();
       forget(tokenHash);
       bus?.publish({ type: "session.ended", tokenHash });
+    },
+
+    forgetKept() {
+      sessions.clear();
     },
 
     async userForSession(token) {

@@ -37,6 +37,8 @@ export interface FeedDeps {
 
 export interface Feed {
   page(q: FeedQuery, userId: string | null): Promise<Result<{ items: FeedItem[]; nextCursor: string | null }>>;
+  /** Drop everything kept in memory (the broker came back: events from other nodes may have been missed). */
+  forgetKept(): void;
 }
 
 /**
@@ -368,6 +370,14 @@ export function createFeed(deps: FeedDeps): Feed {
       const r = await build(q, null);
       if (r.ok) anonymousPages.set(key, { items: r.items, nextCursor: r.nextCursor }, anonymousPages.generation());
       return r;
+    },
+    forgetKept() {
+      followsGeneration++;
+      followsKept.clear();
+      itemsGeneration++;
+      summaryKept.clear();
+      stripKept.clear();
+      ratingKept.clear();
     },
   };
 

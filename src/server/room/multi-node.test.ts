@@ -158,6 +158,22 @@ for (const [kind, switchedOn] of runs) {
       assert.equal((await merchantB.products.create({ title: `${word} scarf`, currency: "EUR", variants: [{ price: 2500, stock: 10 }] })).status, 201);
       await until("node A's search finds the new product", async () => (await search()).items.some((i) => i.title.text.includes(word)), 15_000);
 
+      // The follower's session and follows are kept in memory on each node: an unfollow and a sign-out
+      // through node A reach node B's copies (follows.changed, session.ended), not only after they age out.
+      const followerCookie = follower.client.cookie;
+      const feedOnB = async () => {
+        const r = await new ApiClient(b.baseUrl).request<{ items: { kind: string; show?: { id: string }; followed: boolean }[] }>("GET", "/api/v1/feed?limit=30", undefined, { cookie: followerCookie });
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+        return r.body.items.find((i) => i.show?.id === scheduled.body.id);
+      };
+      assert.equal((await feedOnB())?.followed, true, "node B ranks the followed shop's show first");
+      assert.equal((await follower.client.request("DELETE", `/api/v1/merchants/${show.merchantId}/follow`)).status, 200);
+      await until("node B's feed drops the unfollowed shop", async () => (await feedOnB())?.followed === false, 10_000);
+      const meOnB = async () => (await new ApiClient(b.baseUrl).request<{ user: unknown }>("GET", "/api/v1/me", undefined, { cookie: followerCookie })).body.user;
+      assert.ok(await meOnB(), "node B knows the session (and now keeps it)");
+      assert.equal((await follower.client.auth.signOut()).status, 200);
+      await until("node B refuses the signed-out session", async () => (await meOnB()) === null, 10_000);
+
       // Moderation through node B applies on node A: a deleted message, a ban.
       assert.equal((await hostB.request("DELETE", `/api/v1/shows/${show.id}/chat/${fromSofia.message.id}`)).status, 200);
       await sofia.waitFor((e) => e.type === "chat.deleted" && e.messageId === fromSofia.message.id);
