@@ -38,15 +38,9 @@ const SESSION_CACHE_MAX = 20_000;
 export function createAccounts(deps: { db: Db; sessionTtlMs: number; bus?: EventBus; sessionCacheMs?: number; clock?: () => number }): Accounts {
   const { db, bus } = deps;
   const clock = deps.clock ?? Date.now;
-  /** token hash → the user and the session's expiry (null: no such session) */
-  const sessions = recentMap<{ user: User; expiresAt: number } | null>({ max: SESSION_CACHE_MAX, ttlMs: deps.sessionCacheMs ?? SESSION_CACHE_MS, clock });
-  /** sessions signed out lately: a look-up that was in flight when one ended must not keep it */
-  const ended = recentMap<true>({ max: SESSION_CACHE_MAX, ttlMs: deps.sessionCacheMs ?? SESSION_CACHE_MS, clock });
-  const forget = (tokenHash: string) => {
-    ended.set(tokenHash, true);
-    sessions.delete(tokenHash);
-  };
-  bus?.subscribe("session.ended", (e) => forget(e.tokenHash), { scope: "cluster" });
+  /** token hash → the user and the session's expiry */
+  const sessions = recentMap<{ user: User; expiresAt: number }>({ max: SESSION_CACHE_MAX, ttlMs: deps.sessionCacheMs ?? SESSION_CACHE_MS, clock });
+  bus?.subscribe("session.ended", (e) => sessions.delete(e.tokenHash), { scope: "cluster" });
 
   const userQuery = () =>
     db
@@ -100,9 +94,10 @@ export function createAccounts(deps: { db: Db; sessionTtlMs: number; bus?: Event
 
     async signOut(token) {
       const tokenHash = hashToken(token);
-      forget(tokenHash);
       await db.deleteFrom("sessions").where("token_hash", "=", tokenHash).execute();
-      forget(tokenHash);
+      // After the delete: a look-up that kept the session before it is dropped here, and one in flight
+      // across it is not kept (the drop moves the map's generation on).
+      sessions.delete(tokenHash);
       bus?.publish({ type: "session.ended", tokenHash });
     },
 
@@ -114,17 +109,19 @@ export function createAccounts(deps: { db: Db; sessionTtlMs: number; bus?: Event
       if (!token || token.length > 100) return null;
       const tokenHash = hashToken(token);
       let s = sessions.get(tokenHash);
-      if (s === undefined) {
+      if (!s) {
+        const generation = sessions.generation();
         const r = await userQuery()
           .innerJoin("sessions", "sessions.user_id", "users.id")
           .select("sessions.expires_at")
           .where("sessions.token_hash", "=", tokenHash)
           .executeTakeFirst();
-        s = r && !ended.get(tokenHash) ? { user: toUser(r), expiresAt: Number(r.expires_at) } : null;
         // A token that is not (yet) a session is not kept: the next request asks again.
-        if (s) sessions.set(tokenHash, s);
+        if (!r) return null;
+        s = { user: toUser(r), expiresAt: Number(r.expires_at) };
+        sessions.set(tokenHash, s, generation);
       }
-      if (!s || s.expiresAt < clock()) return null;
+      if (s.expiresAt < clock()) return null;
       return { ...s.user };
     },
 

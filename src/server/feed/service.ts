@@ -7,7 +7,6 @@ import { stripItem, type Catalog } from "../catalog/service.ts";
 import type { NotificationsTables } from "../notifications/schema.ts";
 import type { Shows } from "../shows/service.ts";
 import type { Reviews } from "../reviews/service.ts";
-import { pageCache } from "../platform/page-cache.ts";
 import { recentMap, type RecentMap } from "../platform/recent-map.ts";
 import type { EventBus } from "../platform/bus.ts";
 
@@ -170,22 +169,13 @@ export function createFeed(deps: FeedDeps): Feed {
 
   type Follows = { hosts: string[]; merchants: string[] };
   const followsKept = recentMap<Follows>({ max: FOLLOWS_KEPT, ttlMs: FOLLOWS_KEEP_MS, clock });
-  /** bumped by every follow or unfollow: a read that was in flight across one is not kept */
-  let followsGeneration = 0;
-  deps.bus?.subscribe(
-    "follows.changed",
-    (e) => {
-      followsGeneration++;
-      followsKept.delete(e.userId);
-    },
-    { scope: "cluster" },
-  );
+  deps.bus?.subscribe("follows.changed", (e) => followsKept.delete(e.userId), { scope: "cluster" });
   async function follows(userId: string): Promise<Follows> {
     const kept = followsKept.get(userId);
     if (kept) return kept;
-    const generation = followsGeneration;
+    const generation = followsKept.generation(); // a read in flight across a follow or unfollow is not kept
     const f = await readFollows(userId);
-    if (generation === followsGeneration) followsKept.set(userId, f);
+    followsKept.set(userId, f, generation);
     return f;
   }
 
@@ -271,44 +261,30 @@ export function createFeed(deps: FeedDeps): Feed {
   const summaryKept = recentMap<Summary | null>({ max: ITEMS_KEPT, ttlMs: ITEM_KEEP_MS, clock });
   const stripKept = recentMap<FeedProduct[]>({ max: ITEMS_KEPT, ttlMs: ITEM_KEEP_MS, clock });
   const ratingKept = recentMap<Rating | null>({ max: ITEMS_KEPT * PRODUCTS_PER_ITEM, ttlMs: ITEM_KEEP_MS, clock });
-  /** bumped by every event that drops kept items: a read in flight across one is not kept */
-  let itemsGeneration = 0;
   const dropShow = (showId: string) => {
-    itemsGeneration++;
     summaryKept.delete(showId);
     stripKept.delete(showId);
   };
-  const dropRating = (productId: string) => {
-    itemsGeneration++;
-    ratingKept.delete(productId);
-  };
   for (const type of ["show.started", "show.ended", "show.changed", "show.scheduled"] as const) deps.bus?.subscribe(type, (e) => dropShow(e.showId), { scope: "cluster" });
-  for (const type of ["review.posted", "review.updated", "review.deleted", "review.moderated"] as const) deps.bus?.subscribe(type, (e) => dropRating(e.productId), { scope: "cluster" });
+  for (const type of ["review.posted", "review.updated", "review.deleted", "review.moderated"] as const) deps.bus?.subscribe(type, (e) => ratingKept.delete(e.productId), { scope: "cluster" });
   // A product's title, price or image is on the strip of every show that sells it: an edit drops all strips (edits are rare next to reads).
-  deps.bus?.subscribe(
-    "product.changed",
-    () => {
-      itemsGeneration++;
-      stripKept.clear();
-    },
-    { scope: "cluster" },
-  );
+  deps.bus?.subscribe("product.changed", () => stripKept.clear(), { scope: "cluster" });
 
   /**
    * Read-through: the kept values of `ids` (through `fresh`, when given), and `read` for the others,
-   * kept unless an event came meanwhile (`absent`: what an id that `read` did not return is kept as).
+   * kept unless an event dropped any of `kept` meanwhile (`absent`: what an id that `read` did not return is kept as).
    */
   async function through<V>(kept: RecentMap<V>, ids: string[], read: (misses: string[]) => Promise<Map<string, V>>, absent: V | undefined, fresh?: (id: string, v: V) => V): Promise<Map<string, V>> {
     const split = kept.split(ids);
     const { misses } = split;
     const hits = fresh ? new Map([...split.hits].map(([id, v]) => [id, fresh(id, v)] as const)) : split.hits;
     if (!misses.length) return hits;
-    const generation = itemsGeneration;
+    const generation = kept.generation();
     const got = await read(misses);
     for (const id of misses) {
       const v = got.get(id) ?? absent;
       if (v === undefined) continue;
-      if (generation === itemsGeneration) kept.set(id, v);
+      kept.set(id, v, generation);
       hits.set(id, v);
     }
     return hits;
@@ -359,7 +335,7 @@ export function createFeed(deps: FeedDeps): Feed {
   }
 
   type Page = { items: FeedItem[]; nextCursor: string | null };
-  const anonymousPages = pageCache<Page>({ max: 2_000, ttlMs: ANONYMOUS_PAGE_MS, clock });
+  const anonymousPages = recentMap<Page>({ max: 2_000, ttlMs: ANONYMOUS_PAGE_MS, clock });
 
   return {
     async page(q, userId) {
@@ -368,13 +344,11 @@ export function createFeed(deps: FeedDeps): Feed {
       const kept = anonymousPages.get(key);
       if (kept) return { ok: true, ...kept };
       const r = await build(q, null);
-      if (r.ok) anonymousPages.set(key, { items: r.items, nextCursor: r.nextCursor }, anonymousPages.generation());
+      if (r.ok) anonymousPages.set(key, { items: r.items, nextCursor: r.nextCursor });
       return r;
     },
     forgetKept() {
-      followsGeneration++;
       followsKept.clear();
-      itemsGeneration++;
       summaryKept.clear();
       stripKept.clear();
       ratingKept.clear();

@@ -29,6 +29,22 @@ describe("recent map", () => {
     assert.deepEqual(misses, ["y"]);
   });
 
+  test("a value read across a drop is not kept; a later one is, until the next drop (search pages across index writes)", () => {
+    const m = recentMap<string>({ max: 10, ttlMs: 60_000 });
+    const before = m.generation();
+    m.clear(); // the index changed while the page was being read
+    m.set("q", "stale", before);
+    assert.equal(m.get("q"), undefined);
+    m.set("q", "fresh", m.generation());
+    assert.equal(m.get("q"), "fresh");
+    const beforeDelete = m.generation();
+    m.delete("other"); // a drop of any key moves the generation on
+    m.set("r", "stale", beforeDelete);
+    assert.equal(m.get("r"), undefined);
+    m.clear();
+    assert.equal(m.get("q"), undefined);
+  });
+
   test("delete and clear drop values", () => {
     const m = recentMap<number>({ max: 10, ttlMs: 1000 });
     m.set("a", 1);

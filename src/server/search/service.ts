@@ -10,13 +10,13 @@ import { sqliteIndex } from "./sqlite-index.ts";
 import { postgresIndex } from "./postgres-index.ts";
 import { createSources, type CreatorData, type ProductData, type ShowData } from "./sources.ts";
 import { highlight, parseQuery, snippet } from "./text.ts";
-import { pageCache } from "../platform/page-cache.ts";
+import { recentMap } from "../platform/recent-map.ts";
 import { sqliteReaders } from "./sqlite-reader.ts";
 
 /** Bump when what is indexed or how it is tokenized changes: the next start rebuilds the index. */
 export const INDEX_VERSION = "1";
 const BATCH = 500;
-/** Result pages kept for repeated queries (page-cache.ts): bounded, and never older than the index. */
+/** Result pages kept for repeated queries (platform/recent-map.ts): bounded, and never older than the index. */
 const PAGE_CACHE_ENTRIES = 5_000;
 const PAGE_CACHE_MS = 60_000;
 
@@ -61,14 +61,14 @@ export function createSearch(deps: {
   const readers = deps.dialect === "sqlite" && deps.sqliteFile && deps.sqliteFile !== ":memory:" ? sqliteReaders(deps.sqliteFile) : null;
   const store: SearchIndex = deps.dialect === "postgres" ? postgresIndex(deps.db, deps.searchDb) : sqliteIndex(deps.db, readers);
   const sources = createSources(deps.db);
-  const pages = pageCache<SearchPage>({ max: PAGE_CACHE_ENTRIES, ttlMs: PAGE_CACHE_MS });
+  const pages = recentMap<SearchPage>({ max: PAGE_CACHE_ENTRIES, ttlMs: PAGE_CACHE_MS });
   /** Every write to the index invalidates the cached pages, before (so no read of the old index is stored) and after. */
   const written = async (write: () => Promise<void>) => {
-    pages.invalidate();
+    pages.clear();
     try {
       await write();
     } finally {
-      pages.invalidate();
+      pages.clear();
       // Multi-node: the other nodes' cached pages are stale too.
       bus.publish({ type: "search.index_written" });
     }
@@ -104,7 +104,7 @@ export function createSearch(deps: {
     bus.subscribe("show.started", (e) => enqueue("show", e.showId)),
     bus.subscribe("show.ended", (e) => enqueue("show", e.showId)),
     bus.subscribe("creator.changed", (e) => enqueue("creator", e.creatorId)),
-    bus.subscribe("search.index_written", (_e, meta) => void (meta.origin === "remote" && pages.invalidate()), { scope: "cluster" }),
+    bus.subscribe("search.index_written", (_e, meta) => void (meta.origin === "remote" && pages.clear()), { scope: "cluster" }),
   ];
 
   async function rebuild(): Promise<{ indexed: number }> {
@@ -148,7 +148,7 @@ export function createSearch(deps: {
   }
 
   return {
-    invalidateCache: () => pages.invalidate(),
+    invalidateCache: () => pages.clear(),
     async search({ q, type, cursor, limit }) {
       const after = cursor ? decodeCursor(cursor) : null;
       if (cursor && !after) return fail("validation_failed", "The cursor is not valid: start from the first page.");
