@@ -291,7 +291,7 @@ export function createFeed(deps: FeedDeps): Feed {
   }
 
   async function summaries(ids: string[]): Promise<Map<string, Summary>> {
-    // A kept summary's viewer count is the one of its read: the count shown is the room's, now.
+    // A kept summary's viewer count is the one read with it: a hit shows the room's count of now instead.
     const now = (id: string, r: Summary | null) => r && { ...r, summary: { ...r.summary, viewerCount: r.summary.status === "live" ? deps.viewerCount(id) : 0 } };
     const all = await through(summaryKept, ids, async (misses) => new Map((await deps.shows.summariesOf(misses)).map((r) => [r.summary.id, r] as const)), null, now);
     const out = new Map<string, Summary>();
@@ -385,7 +385,7 @@ export function createFeed(deps: FeedDeps): Feed {
     const items: FeedItem[] = [];
     for (const p of taken) {
       if (p.video) {
-        items.push({ kind: "video", video: p.video.video, products: (p.video.products ?? []).map((x) => ({ ...x })), followed: SEGMENTS[p.seg]!.tier === 0 });
+        items.push({ kind: "video", video: p.video.video, products: p.video.products ?? [], followed: SEGMENTS[p.seg]!.tier === 0 });
         continue;
       }
       if (p.review) {
