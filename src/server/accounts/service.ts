@@ -32,14 +32,14 @@ export interface Accounts {
  * and on the other nodes through the `session.ended` event (cluster scope; if the broker is down, a
  * signed-out token works on another node for at most this long). Expiry is checked on every request.
  */
-export const SESSION_CACHE_MS = 30_000;
+const SESSION_CACHE_MS = 30_000;
 const SESSION_CACHE_MAX = 20_000;
 
-export function createAccounts(deps: { db: Db; sessionTtlMs: number; bus?: EventBus; sessionCacheMs?: number; clock?: () => number }): Accounts {
+export function createAccounts(deps: { db: Db; sessionTtlMs: number; bus?: EventBus; clock?: () => number }): Accounts {
   const { db, bus } = deps;
   const clock = deps.clock ?? Date.now;
   /** token hash → the user and the session's expiry */
-  const sessions = recentMap<{ user: User; expiresAt: number }>({ max: SESSION_CACHE_MAX, ttlMs: deps.sessionCacheMs ?? SESSION_CACHE_MS, clock });
+  const sessions = recentMap<{ user: User; expiresAt: number }>({ max: SESSION_CACHE_MAX, ttlMs: SESSION_CACHE_MS, clock });
   bus?.subscribe("session.ended", (e) => sessions.delete(e.tokenHash), { scope: "cluster" });
 
   const userQuery = () =>
